@@ -1,0 +1,149 @@
+package bedrock
+
+import (
+	"encoding/json"
+	"errors"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/basalt-gateway/basalt/internal/apierr"
+	"github.com/google/go-cmp/cmp"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files")
+
+// golden compares got with the file, or rewrites the file under -update.
+func golden(t *testing.T, path string, got []byte) {
+	t.Helper()
+	if *update {
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test -update to create it)", err)
+	}
+	if diff := cmp.Diff(string(want), string(got)); diff != "" {
+		t.Errorf("%s mismatch (-want +got):\n%s", path, diff)
+	}
+}
+
+func TestDecodeRequestGolden(t *testing.T) {
+	files, _ := filepath.Glob("testdata/request/*.wire.json")
+	if len(files) == 0 {
+		t.Fatal("no cases")
+	}
+	for _, f := range files {
+		name := strings.TrimSuffix(filepath.Base(f), ".wire.json")
+		t.Run(name, func(t *testing.T) {
+			body, _ := os.ReadFile(f)
+			req, err := DecodeRequest("us.amazon.nova-lite-v1:0", body)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := compactJSON(t, req)
+			golden(t, strings.TrimSuffix(f, ".wire.json")+".canon.json", append(got, '\n'))
+		})
+	}
+}
+
+func TestDecodeRequestInvalid(t *testing.T) {
+	files, _ := filepath.Glob("testdata/request/invalid/*.wire.json")
+	if len(files) == 0 {
+		t.Fatal("no cases")
+	}
+	for _, f := range files {
+		name := strings.TrimSuffix(filepath.Base(f), ".wire.json")
+		t.Run(name, func(t *testing.T) {
+			body, _ := os.ReadFile(f)
+			_, err := DecodeRequest("m", body)
+			var ae *apierr.Error
+			if !errors.As(err, &ae) || ae.Kind != apierr.Validation {
+				t.Fatalf("err = %v, want a Validation *apierr.Error", err)
+			}
+			golden(t, strings.TrimSuffix(f, ".wire.json")+".err", []byte(ae.Message+"\n"))
+		})
+	}
+}
+
+func FuzzDecodeRequest(f *testing.F) {
+	for _, pat := range []string{"testdata/request/*.wire.json", "testdata/request/invalid/*.wire.json"} {
+		files, _ := filepath.Glob(pat)
+		for _, file := range files {
+			b, _ := os.ReadFile(file)
+			f.Add(b)
+		}
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		req, err := DecodeRequest("m", body)
+		if err != nil {
+			var ae *apierr.Error
+			if !errors.As(err, &ae) || ae.Kind != apierr.Validation {
+				t.Fatalf("err = %v, want Validation", err)
+			}
+			return
+		}
+		if len(req.Messages) == 0 || req.Messages[0].Role != "user" {
+			t.Fatalf("accepted a request without a leading user message")
+		}
+		for _, m := range req.Messages {
+			if len(m.Content) == 0 {
+				t.Fatal("accepted an empty message")
+			}
+		}
+	})
+}
+
+// compactJSON marshals v with zero values pruned, so goldens show only
+// what a case sets.
+func compactJSON(t *testing.T, v any) []byte {
+	t.Helper()
+	raw, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tree any
+	if err := json.Unmarshal(raw, &tree); err != nil {
+		t.Fatal(err)
+	}
+	out, _ := json.MarshalIndent(prune(tree), "", "  ")
+	return out
+}
+
+func prune(v any) any {
+	switch x := v.(type) {
+	case map[string]any:
+		for k, e := range x {
+			e = prune(e)
+			switch e := e.(type) {
+			case nil:
+				delete(x, k)
+			case string:
+				if e == "" {
+					delete(x, k)
+					continue
+				}
+				x[k] = e
+			case bool:
+				if !e {
+					delete(x, k)
+					continue
+				}
+				x[k] = e
+			default:
+				x[k] = e
+			}
+		}
+		return x
+	case []any:
+		for i := range x {
+			x[i] = prune(x[i])
+		}
+	}
+	return v
+}
