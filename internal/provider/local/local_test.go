@@ -26,7 +26,9 @@ func ask(t *testing.T, req *canon.Request) (*canon.Response, []canon.Event, erro
 	return resp, evs, err
 }
 
-func user(blocks ...canon.Block) canon.Message { return canon.Message{Role: canon.RoleUser, Content: blocks} }
+func user(blocks ...canon.Block) canon.Message {
+	return canon.Message{Role: canon.RoleUser, Content: blocks}
+}
 
 func intp(i int) *int { return &i }
 

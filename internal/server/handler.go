@@ -1,0 +1,107 @@
+// Package server is Basalt's HTTP layer: the one generic handler every API
+// shape runs through, the middleware every response gets (request id,
+// panic recovery, access log), and the listener that speaks HTTP/1.1 and
+// cleartext HTTP/2 on one port.
+package server
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+
+	"github.com/basalt-gateway/basalt/internal/apierr"
+	"github.com/basalt-gateway/basalt/internal/canon"
+)
+
+// Shape is one inbound API surface (Converse, Chat Completions, Messages…):
+// how its requests decode and its answers and errors encode.
+type Shape interface {
+	// Decode reads the request into canonical form; bad input is an
+	// *apierr.Error of kind Validation.
+	Decode(r *http.Request) (*canon.Request, error)
+	// NewEncoder returns the writer of this shape's answer; it chooses
+	// streaming or unary from req.Stream.
+	NewEncoder(w http.ResponseWriter, r *http.Request, req *canon.Request) Encoder
+	// WriteError answers with err in this shape's status and error body.
+	WriteError(w http.ResponseWriter, r *http.Request, err error)
+}
+
+// Encoder writes one answer in a shape's wire format.
+type Encoder interface {
+	canon.EventWriter
+	// Finish completes the answer: the unary body, or the stream's trailer.
+	Finish() error
+	// Fail reports err: as an HTTP error if nothing was written yet,
+	// otherwise in-band (exception frame, SSE error event).
+	Fail(err error)
+}
+
+// Conversation is what the handler needs from the gateway.
+type Conversation interface {
+	Converse(ctx context.Context, req *canon.Request, w canon.EventWriter) error
+}
+
+// Handle returns the generic handler for one shape: decode, converse
+// through the gateway, encode.
+func Handle(gw Conversation, s Shape, log *slog.Logger) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx := r.Context()
+		req, err := s.Decode(r)
+		if err != nil {
+			logError(ctx, log, err)
+			s.WriteError(w, r, err)
+			return
+		}
+		enc := s.NewEncoder(w, r, req)
+		err = gw.Converse(ctx, req, enc)
+		if err == nil {
+			err = enc.Finish()
+		}
+		if err == nil {
+			return
+		}
+		if ctx.Err() != nil {
+			// The client went away; nobody is left to tell.
+			log.DebugContext(ctx, "client disconnected", "request_id", RequestID(ctx), "model", req.Model)
+			return
+		}
+		logError(ctx, log, err)
+		enc.Fail(err)
+	})
+}
+
+func logError(ctx context.Context, log *slog.Logger, err error) {
+	e := apierr.As(err)
+	level := slog.LevelInfo
+	if e.Kind == apierr.Internal {
+		level = slog.LevelError
+	}
+	attrs := []any{"request_id", RequestID(ctx), "kind", e.Kind.String(), "message", e.Message}
+	if e.Cause != nil {
+		attrs = append(attrs, "cause", e.Cause.Error())
+	}
+	log.Log(ctx, level, "request failed", attrs...)
+}
+
+// ReadBody reads the request body up to limit bytes; a larger body is a
+// Validation error, so no client can make the gateway buffer without bound.
+func ReadBody(r *http.Request, limit int64) ([]byte, error) {
+	body, err := io.ReadAll(io.LimitReader(r.Body, limit+1))
+	if err != nil {
+		if r.Context().Err() != nil {
+			return nil, apierr.Wrap(apierr.Validation, err, "the request body could not be read: the client closed the connection")
+		}
+		return nil, apierr.Wrap(apierr.Validation, err, "the request body could not be read")
+	}
+	if int64(len(body)) > limit {
+		return nil, apierr.Validationf("the request body is larger than the gateway's limit of %d bytes", limit)
+	}
+	return body, nil
+}
+
+// IsClientGone reports whether err means the client disconnected.
+func IsClientGone(err error) bool {
+	return errors.Is(err, context.Canceled) || errors.Is(err, http.ErrHandlerTimeout)
+}
