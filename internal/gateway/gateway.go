@@ -41,8 +41,26 @@ type Resolver interface {
 	Resolve(ctx context.Context, modelID string) ([]Deployment, error)
 }
 
+// Call is the outcome of one attempt at one deployment, for accounting.
+type Call struct {
+	Model     string // the id the client sent
+	Provider  string
+	Upstream  string
+	Usage     canon.Usage
+	LatencyMs int64
+	Err       error // nil on success
+}
+
+// Recorder receives every attempt's outcome. It must not block.
+type Recorder interface {
+	Record(ctx context.Context, c Call)
+}
+
 // Gateway is the request path shared by every API shape.
 type Gateway struct {
+	// Recorder, if set before serving, is told about every attempt.
+	Recorder Recorder
+
 	resolver Resolver
 	log      *slog.Logger
 	now      func() time.Time
@@ -89,6 +107,10 @@ func (g *Gateway) Converse(ctx context.Context, req *canon.Request, w canon.Even
 			// Every stream ends with usage; a provider that had none to
 			// report still owes the client the closing metadata event.
 			err = cw.WriteEvent(canon.Event{Kind: canon.EventMetadata})
+		}
+		if g.Recorder != nil {
+			g.Recorder.Record(ctx, Call{Model: req.Model, Provider: d.Provider.Name(), Upstream: d.Upstream,
+				Usage: cw.usage, LatencyMs: g.now().Sub(cw.start).Milliseconds(), Err: err})
 		}
 		if err == nil {
 			g.markHealthy(d)
@@ -166,6 +188,7 @@ type checkedWriter struct {
 	sent     bool
 	stopped  bool
 	metadata bool
+	usage    canon.Usage
 	werr     error
 }
 
@@ -175,6 +198,7 @@ func (c *checkedWriter) WriteEvent(ev canon.Event) error {
 		c.stopped = true
 	case canon.EventMetadata:
 		c.metadata = true
+		c.usage = ev.Usage
 		if ev.LatencyMs == 0 {
 			ev.LatencyMs = c.now().Sub(c.start).Milliseconds()
 		}

@@ -165,3 +165,24 @@ func TestTableResolve(t *testing.T) {
 		t.Fatalf("catalog model without bedrock: %v", err)
 	}
 }
+
+type recorded struct{ calls []Call }
+
+func (r *recorded) Record(_ context.Context, c Call) { r.calls = append(r.calls, c) }
+
+func TestRecorderSeesEveryAttempt(t *testing.T) {
+	a := &fake{name: "a", run: failWith(apierr.Unavailable)}
+	b := &fake{name: "b", run: func(w canon.EventWriter) error {
+		return canon.Emit(w, &canon.Response{StopReason: canon.StopEndTurn, Usage: canon.Usage{InputTokens: 2, OutputTokens: 3}})
+	}}
+	g := New(NewTable([]Route{{ID: "m", Provider: a, Upstream: "ua"}, {ID: "m", Provider: b, Upstream: "ub"}}, nil, nil, nil), nil)
+	rec := &recorded{}
+	g.Recorder = rec
+	if _, err := converse(t, g, "m"); err != nil {
+		t.Fatal(err)
+	}
+	if len(rec.calls) != 2 || rec.calls[0].Err == nil || rec.calls[0].Provider != "a" ||
+		rec.calls[1].Err != nil || rec.calls[1].Usage.OutputTokens != 3 || rec.calls[1].Upstream != "ub" || rec.calls[1].Model != "m" {
+		t.Fatalf("calls = %+v", rec.calls)
+	}
+}
