@@ -44,10 +44,12 @@ type Conversation interface {
 }
 
 // Handle returns the generic handler for one shape: decode, converse
-// through the gateway, encode.
-func Handle(gw Conversation, s Shape, log *slog.Logger) http.Handler {
+// through the gateway, encode. api names the operation in logs and usage
+// records (converse, chat_completions, …).
+func Handle(api string, gw Conversation, s Shape, log *slog.Logger) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ctx := r.Context()
+		ctx := context.WithValue(r.Context(), apiKey{}, api)
+		r = r.WithContext(ctx)
 		req, err := s.Decode(r)
 		if err != nil {
 			logError(ctx, log, err)
@@ -70,6 +72,14 @@ func Handle(gw Conversation, s Shape, log *slog.Logger) http.Handler {
 		logError(ctx, log, err)
 		enc.Fail(err)
 	})
+}
+
+type apiKey struct{}
+
+// API returns the operation name Handle gave the request ("" outside one).
+func API(ctx context.Context) string {
+	s, _ := ctx.Value(apiKey{}).(string)
+	return s
 }
 
 func logError(ctx context.Context, log *slog.Logger, err error) {
