@@ -37,9 +37,9 @@ type ProviderSpec struct {
 	Version          string
 	DefaultMaxTokens int
 	// bedrock
-	Region, Endpoint, Profile                   string
+	Region, Endpoint, Profile                  string
 	AccessKeyID, SecretAccessKey, SessionToken string
-	MaxAttempts                                 int
+	MaxAttempts                                int
 	// ServesCatalog makes the provider serve every Bedrock model of the
 	// catalog under its own id (bedrock providers do by default).
 	ServesCatalog bool
