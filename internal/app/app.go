@@ -125,6 +125,11 @@ func New(ctx context.Context, o Options) (*App, error) {
 		if !ok {
 			return nil, fmt.Errorf("model %q names provider %q, which is not configured", m.ID, m.Provider)
 		}
+		if m.Region != "" {
+			// Per-route regions need the router's per-region Bedrock clients;
+			// refuse rather than silently serve from the provider's region.
+			return nil, fmt.Errorf("model %q: per-model region is not supported yet; set region on a bedrock provider instead", m.ID)
+		}
 		configured = append(configured, gateway.Route{ID: m.ID, Provider: p, Upstream: m.Upstream, Region: m.Region})
 	}
 	// Configured routes come first so a user can remap basalt-test too.
@@ -198,7 +203,7 @@ func buildProvider(ctx context.Context, ps ProviderSpec, hc *http.Client) (gatew
 	case "bedrock":
 		p, err = bedrock.New(ctx, bedrock.Config{Name: ps.Name, Region: ps.Region, Endpoint: ps.Endpoint, Profile: ps.Profile,
 			AccessKeyID: ps.AccessKeyID, SecretAccessKey: ps.SecretAccessKey, SessionToken: ps.SessionToken,
-			HTTPClient: client, MaxAttempts: ps.MaxAttempts})
+			BearerToken: ps.APIKey, HTTPClient: client, MaxAttempts: ps.MaxAttempts})
 	default:
 		return nil, fmt.Errorf("unknown provider type %q (want openai, anthropic, bedrock or local)", ps.Type)
 	}

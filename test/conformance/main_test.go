@@ -19,6 +19,7 @@ import (
 	"golang.org/x/net/http2"
 
 	"github.com/basalt-gateway/basalt/internal/app"
+	"github.com/basalt-gateway/basalt/internal/provider/bedrock"
 )
 
 func TestMain(m *testing.M) {
@@ -74,7 +75,7 @@ func bedrockClient(t *testing.T, url string, hc *http.Client) *bedrockruntime.Cl
 		BaseEndpoint:     aws.String(url),
 		Region:           "us-east-1",
 		Credentials:      credentials.NewStaticCredentialsProvider("AKIDEXAMPLE", "secret", ""),
-		HTTPClient:       hc,
+		HTTPClient:       bedrock.SafeHTTPClient(hc),
 		RetryMaxAttempts: 1,
 	})
 }
