@@ -12,10 +12,13 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/bedrockruntime"
 	"github.com/aws/aws-sdk-go-v2/service/bedrockruntime/types"
 	"github.com/aws/smithy-go"
+
+	bedrockprov "github.com/basalt-gateway/basalt/internal/provider/bedrock"
 )
 
 func runConverse(ctx context.Context, args []string, stdout, stderr io.Writer) int {
@@ -61,6 +64,7 @@ func runConverse(ctx context.Context, args []string, stdout, stderr io.Writer) i
 		// Basalt checks no signature by default; any credentials do.
 		Credentials:      credentials.NewStaticCredentialsProvider("basalt", "basalt", ""),
 		RetryMaxAttempts: 1,
+		HTTPClient:       bedrockprov.SafeHTTPClient(awshttp.NewBuildableClient()),
 	})
 	in := &bedrockruntime.ConverseInput{
 		ModelId:  aws.String(model),

@@ -28,3 +28,9 @@ func (c plainBodyClient) Do(r *http.Request) (*http.Response, error) {
 }
 
 type readOnly struct{ io.ReadCloser }
+
+// SafeHTTPClient wraps an HTTP client for any bedrockruntime client (the
+// CLI's, tests') with the same fix the provider uses.
+func SafeHTTPClient(next bedrockruntime.HTTPClient) bedrockruntime.HTTPClient {
+	return plainBodyClient{next: next}
+}
