@@ -115,6 +115,10 @@ func (l Log) SlogLevel() slog.Level {
 // ProviderType selects the upstream wire protocol of a provider.
 type ProviderType string
 
+// BuiltinLocal is the name of the local provider the gateway adds when the
+// file configures no provider of type local.
+const BuiltinLocal = "local"
+
 const (
 	// TypeOpenAI speaks OpenAI Chat Completions: OpenAI itself, or any
 	// compatible server (Ollama, vLLM, llama.cpp, LM Studio...).

@@ -308,7 +308,7 @@ func TestValidateInCode(t *testing.T) {
 		{"other type's option", func(c *Config) { c.Providers[0].Bedrock.Region = "us-east-1" },
 			`providers[0]: key "region" applies only to type bedrock, not openai`},
 		{"dangling model", func(c *Config) { c.Models[0].Provider = "opena" },
-			`models[0].provider: unknown provider "opena" (did you mean "openai"?); configured: openai, aws`},
+			`models[0].provider: unknown provider "opena" (did you mean "openai"?); configured: openai, aws, local`},
 		{"duplicate names", func(c *Config) { c.Providers[1].Name = "openai" },
 			`providers[1].name: duplicate provider name "openai" (already used by providers[0])`},
 		{"model repeats with upstream defaulted", func(c *Config) {

@@ -3,6 +3,7 @@ package config
 import (
 	"cmp"
 	"fmt"
+	"maps"
 	"net"
 	"net/url"
 	"slices"
@@ -441,6 +442,20 @@ func validRegion(s string) bool {
 func (v *validator) models(models []Model, names []string, types map[string]ProviderType, namesKnown bool) {
 	type route struct{ id, provider, upstream, region string }
 	seen := map[route]int{}
+	hasLocal := false
+	for _, t := range types {
+		hasLocal = hasLocal || t == TypeLocal
+	}
+	if !hasLocal {
+		// The gateway adds the built-in local provider when the file has
+		// none, so routes may name it.
+		types = maps.Clone(types)
+		if types == nil {
+			types = map[string]ProviderType{}
+		}
+		types[BuiltinLocal] = TypeLocal
+		names = append(slices.Clone(names), BuiltinLocal)
+	}
 	for i, m := range models {
 		base := "models[" + strconv.Itoa(i) + "]"
 		switch {
@@ -458,7 +473,7 @@ func (v *validator) models(models []Model, names []string, types map[string]Prov
 		case m.Provider == "":
 			v.required(base, "provider", "")
 		case !known && !namesKnown:
-		case !known && len(names) == 0:
+		case !known && len(names) == 1 && names[0] == BuiltinLocal && !hasLocal:
 			v.field(base+".provider", "unknown provider %s: no providers are configured", quoteShort(m.Provider))
 		case !known:
 			v.field(base+".provider", "unknown provider %s%s; configured: %s", quoteShort(m.Provider), didYouMean(m.Provider, names), listShort(names))

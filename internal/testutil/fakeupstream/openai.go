@@ -18,9 +18,9 @@ import (
 // chunk only when stream_options.include_usage asks for it, as
 // api.openai.com does. It records every request.
 //
-// Each request takes the next scripted answer (Reply, Fail, Raw); once the
-// script runs out the last answer taken is served again. With nothing scripted it answers
-// "Hello from the fake OpenAI API.".
+// Each request takes the next queued answer (Reply, Fail, Raw); when the
+// queue is empty the answer served last is served again, and before anything
+// was queued the fake answers "Hello from the fake OpenAI API.".
 //
 //	fake := fakeupstream.NewOpenAI(t)
 //	fake.Reply(fakeupstream.OpenAIReply{ToolCalls: []fakeupstream.OpenAIToolCall{{ID: "call_1", Name: "f", Arguments: `{"a":1}`}}})
