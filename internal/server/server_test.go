@@ -117,4 +117,3 @@ func (badShape) WriteError(w http.ResponseWriter, _ *http.Request, err error) {
 	e := apierr.As(err)
 	_, _ = io.WriteString(w, strings.TrimSuffix(e.Kind.String(), "Exception")+": "+e.Message)
 }
-

@@ -162,4 +162,3 @@ func TestConverseThroughProviders(t *testing.T) {
 }
 
 func contains(s, sub string) bool { return strings.Contains(s, sub) }
-
