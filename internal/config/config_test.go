@@ -234,7 +234,8 @@ func TestDefault(t *testing.T) {
 			t.Errorf("Parse(%q) differs from Default() (-want +got):\n%s", in, diff)
 		}
 	}
-	if Default() == Default() || &Default().Server == &Default().Server {
+	a, b := Default(), Default()
+	if a == b || &a.Server == &b.Server {
 		t.Error("Default must return a fresh Config each call")
 	}
 }

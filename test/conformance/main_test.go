@@ -5,8 +5,6 @@ package conformance
 
 import (
 	"context"
-	"crypto/tls"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"testing"
@@ -16,7 +14,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/bedrockruntime"
 	"go.uber.org/goleak"
-	"golang.org/x/net/http2"
 
 	"github.com/basalt-gateway/basalt/internal/app"
 	"github.com/basalt-gateway/basalt/internal/provider/bedrock"
@@ -85,13 +82,9 @@ func bedrockClient(t *testing.T, url string, hc *http.Client) *bedrockruntime.Cl
 func h2cClient(t *testing.T) (*http.Client, *int) {
 	t.Helper()
 	var h2 int
-	tr := &http2.Transport{
-		AllowHTTP: true,
-		DialTLSContext: func(ctx context.Context, network, addr string, _ *tls.Config) (net.Conn, error) {
-			var d net.Dialer
-			return d.DialContext(ctx, network, addr)
-		},
-	}
+	var p http.Protocols
+	p.SetUnencryptedHTTP2(true) // and nothing else: prior knowledge, no HTTP/1.1 fallback
+	tr := &http.Transport{Protocols: &p}
 	t.Cleanup(tr.CloseIdleConnections)
 	return &http.Client{Transport: countProto{tr, &h2}, Timeout: 30 * time.Second}, &h2
 }

@@ -251,7 +251,7 @@ func (d *StreamDecoder) blockDelta(i int, delta *StreamDelta) error {
 		return apierr.New(apierr.ModelStreamError, "the upstream sent a delta for content block %d after its stop", i)
 	}
 	ev := canon.Event{Kind: canon.EventBlockDelta}
-	want := st.kind
+	var want canon.BlockType
 	switch delta.Type {
 	case DeltaText:
 		ev.Delta, ev.Text, want = canon.DeltaText, delta.Text, canon.BlockText
