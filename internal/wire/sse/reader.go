@@ -39,7 +39,9 @@ type Reader struct {
 
 // NewReader returns a Reader reading from r.
 func NewReader(r io.Reader) *Reader {
-	return &Reader{br: bufio.NewReaderSize(r, 16<<10)}
+	// 4 KiB holds a typical chunk; longer lines are assembled across
+	// refills, so a small buffer costs nothing but keeps idle streams cheap.
+	return &Reader{br: bufio.NewReaderSize(r, 4<<10)}
 }
 
 // Next returns the next event. At the end of the stream it returns io.EOF;

@@ -1,0 +1,84 @@
+// Command bench measures what Basalt adds to a model call, in one command:
+//
+//	go run ./bench            # full run (a few minutes)
+//	go run ./bench -quick     # about a minute
+//
+// It starts three processes besides itself — a lean fake upstream (OpenAI
+// and Anthropic wire), a bare httputil.ReverseProxy in front of it (the
+// floor any proxy pays) and `basalt serve` configured against it — then
+// drives each with vegeta at fixed rates and at saturation, measures
+// streaming time to first token and the memory of idle open streams, and
+// writes bench/results/latest.md and latest.json. Every figure that
+// matters is a ratio within one run, because the machine is shared.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"log"
+	"net"
+	"net/http"
+	"net/http/httputil"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+)
+
+func main() {
+	mode := flag.String("mode", "run", "run (orchestrate), fake or proxy")
+	addr := flag.String("addr", "127.0.0.1:0", "listen address (fake, proxy)")
+	upstream := flag.String("upstream", "", "proxy: upstream URL")
+	latency := flag.Duration("latency", 0, "fake: delay before the first byte")
+	tokens := flag.Int("tokens", 20, "fake: words per answer")
+	gap := flag.Duration("gap", 0, "fake: delay between streamed words")
+	duration := flag.Duration("duration", 5*time.Second, "run: length of each load step")
+	rates := flag.String("rates", "500,1000,2000", "run: fixed request rates per second")
+	quick := flag.Bool("quick", false, "run: short steps and one rate, about a minute in all")
+	streams := flag.Int("streams", 1000, "run: concurrent idle streams for the memory scenario")
+	out := flag.String("out", "bench/results", "run: report directory")
+	flag.Parse()
+
+	switch *mode {
+	case "fake":
+		serve(*addr, fakeHandler(fakeOptions{Latency: *latency, Tokens: *tokens, TokenGap: *gap}))
+	case "proxy":
+		u, err := url.Parse(*upstream)
+		if err != nil {
+			log.Fatal(err)
+		}
+		rp := httputil.NewSingleHostReverseProxy(u)
+		rp.FlushInterval = -1 // stream as it arrives, like any AI proxy must
+		rp.ErrorLog = log.New(io.Discard, "", 0) // idle streams end by the client hanging up
+		rp.Transport = &http.Transport{MaxIdleConnsPerHost: 1024, ForceAttemptHTTP2: false}
+		serve(*addr, rp)
+	case "run":
+		cfg := runConfig{Duration: *duration, Streams: *streams, Out: *out}
+		for _, r := range strings.Split(*rates, ",") {
+			if n, err := strconv.Atoi(strings.TrimSpace(r)); err == nil && n > 0 {
+				cfg.Rates = append(cfg.Rates, n)
+			}
+		}
+		if *quick {
+			cfg.Duration, cfg.Rates, cfg.Streams = 2*time.Second, []int{500}, 200
+		}
+		if err := run(context.Background(), cfg); err != nil {
+			log.Fatal(err)
+		}
+	default:
+		log.Fatalf("unknown -mode %q", *mode)
+	}
+}
+
+// serve listens and prints the bound address on stdout for the parent.
+func serve(addr string, h http.Handler) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(ln.Addr().String())
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	log.Fatal(srv.Serve(ln))
+}
