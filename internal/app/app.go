@@ -178,6 +178,7 @@ func (a *App) routes() *http.ServeMux {
 	mux := http.NewServeMux()
 	conv := converse.Shape{}
 	mux.Handle("POST /model/{modelId}/converse", server.Handle("converse", a.Gateway, conv, a.log))
+	mux.Handle("POST /model/{modelId}/converse-stream", server.Handle("converse_stream", a.Gateway, converse.StreamShape{}, a.log))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		_, _ = w.Write([]byte(`{"status":"ok"}`))

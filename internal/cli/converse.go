@@ -22,12 +22,13 @@ import (
 )
 
 func runConverse(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := newFlagSet("converse", `converse [--url URL | --config FILE] [--system TEXT] [--max-tokens N] [--temperature T] MODEL "prompt"`)
+	fs := newFlagSet("converse", `converse [--url URL | --config FILE] [--stream] [--system TEXT] [--max-tokens N] [--temperature T] MODEL "prompt"`)
 	url := fs.String("url", os.Getenv("BASALT_URL"), "a running gateway (default $BASALT_URL; empty: start one in-process from the config or environment)")
 	cfgPath := fs.String("config", "", "config file for the in-process gateway")
 	system := fs.String("system", "", "system prompt")
 	maxTokens := fs.Int("max-tokens", 0, "maximum tokens to generate (0: the model's default)")
 	temperature := fs.Float64("temperature", -1, "sampling temperature 0..1 (-1: the model's default)")
+	stream := fs.Bool("stream", false, "stream the answer (ConverseStream), printing text as it arrives")
 	if code, stop := parse(fs, args, stderr); stop {
 		return code
 	}
@@ -82,13 +83,12 @@ func runConverse(ctx context.Context, args []string, stdout, stderr io.Writer) i
 			in.InferenceConfig.Temperature = aws.Float32(float32(*temperature))
 		}
 	}
+	if *stream {
+		return converseStream(ctx, client, in, stdout, stderr)
+	}
 	out, err := client.Converse(ctx, in)
 	if err != nil {
-		var ae smithy.APIError
-		if errors.As(err, &ae) {
-			return fail(stderr, fmt.Errorf("%s: %s", ae.ErrorCode(), ae.ErrorMessage()))
-		}
-		return fail(stderr, err)
+		return failAPI(stderr, err)
 	}
 	if msg, ok := out.Output.(*types.ConverseOutputMemberMessage); ok {
 		for _, b := range msg.Value.Content {
@@ -106,6 +106,78 @@ func runConverse(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	}
 	if u := out.Usage; u != nil {
 		fmt.Fprintf(stderr, "[%s; tokens in %d, out %d]\n", out.StopReason, aws.ToInt32(u.InputTokens), aws.ToInt32(u.OutputTokens))
+	}
+	return ExitOK
+}
+
+func failAPI(stderr io.Writer, err error) int {
+	var ae smithy.APIError
+	if errors.As(err, &ae) {
+		return fail(stderr, fmt.Errorf("%s: %s", ae.ErrorCode(), ae.ErrorMessage()))
+	}
+	return fail(stderr, err)
+}
+
+// converseStream calls ConverseStream and prints text deltas to stdout as
+// they arrive (reasoning, tool calls and usage go to stderr, as in the
+// unary output).
+func converseStream(ctx context.Context, client *bedrockruntime.Client, in *bedrockruntime.ConverseInput, stdout, stderr io.Writer) int {
+	out, err := client.ConverseStream(ctx, &bedrockruntime.ConverseStreamInput{
+		ModelId: in.ModelId, Messages: in.Messages, System: in.System, InferenceConfig: in.InferenceConfig,
+	})
+	if err != nil {
+		return failAPI(stderr, err)
+	}
+	stream := out.GetStream()
+	defer stream.Close()
+	var stop types.StopReason
+	var usage *types.TokenUsage
+	midLine, reasoning := false, false
+	endLine := func() {
+		if midLine {
+			fmt.Fprintln(stdout)
+			midLine = false
+		}
+		if reasoning {
+			fmt.Fprintln(stderr)
+			reasoning = false
+		}
+	}
+	for ev := range stream.Events() {
+		switch e := ev.(type) {
+		case *types.ConverseStreamOutputMemberContentBlockStart:
+			if tu, ok := e.Value.Start.(*types.ContentBlockStartMemberToolUse); ok {
+				endLine()
+				fmt.Fprintf(stdout, "[tool call %s %s]\n", aws.ToString(tu.Value.Name), aws.ToString(tu.Value.ToolUseId))
+			}
+		case *types.ConverseStreamOutputMemberContentBlockDelta:
+			switch d := e.Value.Delta.(type) {
+			case *types.ContentBlockDeltaMemberText:
+				fmt.Fprint(stdout, d.Value)
+				midLine = d.Value != "" && !strings.HasSuffix(d.Value, "\n")
+			case *types.ContentBlockDeltaMemberReasoningContent:
+				if rt, ok := d.Value.(*types.ReasoningContentBlockDeltaMemberText); ok {
+					if !reasoning {
+						fmt.Fprint(stderr, "[reasoning] ")
+						reasoning = true
+					}
+					fmt.Fprint(stderr, rt.Value)
+				}
+			}
+		case *types.ConverseStreamOutputMemberContentBlockStop:
+			endLine()
+		case *types.ConverseStreamOutputMemberMessageStop:
+			stop = e.Value.StopReason
+		case *types.ConverseStreamOutputMemberMetadata:
+			usage = e.Value.Usage
+		}
+	}
+	endLine()
+	if err := stream.Err(); err != nil {
+		return failAPI(stderr, err)
+	}
+	if usage != nil {
+		fmt.Fprintf(stderr, "[%s; tokens in %d, out %d]\n", stop, aws.ToInt32(usage.InputTokens), aws.ToInt32(usage.OutputTokens))
 	}
 	return ExitOK
 }
