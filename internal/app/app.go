@@ -15,7 +15,11 @@ import (
 	"github.com/basalt-gateway/basalt/internal/canon"
 	"github.com/basalt-gateway/basalt/internal/catalog"
 	"github.com/basalt-gateway/basalt/internal/gateway"
+	"github.com/basalt-gateway/basalt/internal/inbound/advise"
+	"github.com/basalt-gateway/basalt/internal/inbound/controlplane"
 	"github.com/basalt-gateway/basalt/internal/inbound/converse"
+	"github.com/basalt-gateway/basalt/internal/inbound/openaichat"
+	responses "github.com/basalt-gateway/basalt/internal/inbound/openairesponses"
 	"github.com/basalt-gateway/basalt/internal/provider/anthropic"
 	"github.com/basalt-gateway/basalt/internal/provider/bedrock"
 	"github.com/basalt-gateway/basalt/internal/provider/local"
@@ -36,6 +40,8 @@ type ProviderSpec struct {
 	// anthropic
 	Version          string
 	DefaultMaxTokens int
+	// local: pause between streamed deltas (tests of slow answers)
+	Delay time.Duration
 	// bedrock
 	Region, Endpoint, Profile                  string
 	AccessKeyID, SecretAccessKey, SessionToken string
@@ -73,6 +79,8 @@ type App struct {
 	log   *slog.Logger
 	usage *store.UsageWriter
 	mux   *http.ServeMux
+
+	responses *responses.Handler // background runs end with the App
 }
 
 // New builds an App.
@@ -165,6 +173,9 @@ func (a *App) Handler() http.Handler { return server.Middleware(a.mux, a.log) }
 
 // Close flushes usage and closes the store.
 func (a *App) Close() error {
+	if a.responses != nil {
+		a.responses.Close() // before the store: background runs record their outcome
+	}
 	if a.usage != nil {
 		a.usage.Close()
 	}
@@ -178,7 +189,21 @@ func (a *App) routes() *http.ServeMux {
 	mux := http.NewServeMux()
 	conv := converse.Shape{}
 	mux.Handle("POST /model/{modelId}/converse", server.Handle("converse", a.Gateway, conv, a.log))
+	mux.Handle("POST /advise", advise.Handler{Catalog: a.Catalog})
+	controlplane.New(a.Catalog, controlplane.Options{}).Register(mux)
 	mux.Handle("POST /model/{modelId}/converse-stream", server.Handle("converse_stream", a.Gateway, converse.StreamShape{}, a.log))
+	mux.Handle("POST /v1/chat/completions", openaichat.Handler(a.Gateway, openaichat.Shape{}, a.log))
+	mux.Handle("POST /openai/v1/chat/completions", openaichat.Handler(a.Gateway, openaichat.Shape{}, a.log))
+	mux.Handle("GET /v1/models", openaichat.ListModels(a.modelDirectory()))
+	mux.Handle("GET /v1/models/{id...}", openaichat.GetModel(a.modelDirectory()))
+	mux.Handle("POST /v1/embeddings", openaichat.Embeddings(a.Gateway, 0))
+	mux.Handle("GET /openai/v1/models", openaichat.ListModels(a.modelDirectory()))
+	mux.Handle("GET /openai/v1/models/{id...}", openaichat.GetModel(a.modelDirectory()))
+	mux.Handle("POST /openai/v1/embeddings", openaichat.Embeddings(a.Gateway, 0))
+	// /v1/responses[/{id}[/input_items|/cancel]], also under /openai/v1
+	a.responses = responses.New(a.Gateway, a.responseStore(), a.log)
+	a.responses.Register(mux)
+	a.anthropicRoutes(mux) // /v1/messages[/count_tokens], /anthropic/v1/messages…, /model/{modelId}/invoke[-with-response-stream]
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		_, _ = w.Write([]byte(`{"status":"ok"}`))
@@ -195,7 +220,9 @@ func buildProvider(ctx context.Context, ps ProviderSpec, hc *http.Client) (gatew
 	var err error
 	switch ps.Type {
 	case "local":
-		p = local.New(ps.Name)
+		lp := local.New(ps.Name)
+		lp.Delay = ps.Delay
+		p = lp
 	case "openai":
 		p, err = openai.New(openai.Config{Name: ps.Name, BaseURL: ps.BaseURL, APIKey: ps.APIKey, HTTPClient: client, MaxTokensField: ps.MaxTokensField})
 	case "anthropic":
@@ -283,4 +310,14 @@ func (u usageRecorder) Record(ctx context.Context, c gateway.Call) {
 	u.w.Add(store.Usage{RequestID: server.RequestID(ctx), At: time.Now(), API: server.API(ctx), Model: c.Model,
 		Provider: c.Provider, Upstream: c.Upstream, InputTokens: c.Usage.InputTokens, OutputTokens: c.Usage.OutputTokens,
 		CacheReadTokens: c.Usage.CacheReadTokens, CacheWriteTokens: c.Usage.CacheWriteTokens, LatencyMs: c.LatencyMs, Status: status})
+}
+
+var _ responses.Store = (*store.DB)(nil)
+
+// responseStore is the SQLite store, or nil (in memory) without a data directory.
+func (a *App) responseStore() responses.Store {
+	if a.Store == nil {
+		return nil
+	}
+	return a.Store
 }

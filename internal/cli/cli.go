@@ -42,6 +42,7 @@ Commands:
   serve      run the gateway (default 127.0.0.1:8080)
   models     list the models this configuration serves
   converse   send one prompt through a gateway and print the answer
+  advise     recommend the API and models for a workload and constraints
   version    print the version
 
 Run "basalt <command> --help" for a command's flags.
@@ -62,6 +63,8 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return runModels(ctx, rest, stdout, stderr)
 	case "converse":
 		return runConverse(ctx, rest, stdout, stderr)
+	case "advise":
+		return runAdvise(ctx, rest, stdout, stderr)
 	case "version", "--version", "-version":
 		fmt.Fprintf(stdout, "basalt %s\n", version())
 		return ExitOK

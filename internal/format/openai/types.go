@@ -187,8 +187,9 @@ func (c *Content) UnmarshalJSON(data []byte) error {
 
 // Part is one element of array content.
 type Part struct {
-	Type       string      `json:"type"` // text, image_url, input_audio, file
+	Type       string      `json:"type"` // text, image_url, input_audio, file, refusal
 	Text       string      `json:"text,omitempty"`
+	Refusal    string      `json:"refusal,omitempty"` // refusal parts of assistant history
 	ImageURL   *ImageURL   `json:"image_url,omitempty"`
 	InputAudio *InputAudio `json:"input_audio,omitempty"`
 	File       *File       `json:"file,omitempty"`

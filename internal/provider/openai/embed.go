@@ -1,0 +1,93 @@
+package openai
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"strings"
+
+	"github.com/basalt-gateway/basalt/internal/apierr"
+	"github.com/basalt-gateway/basalt/internal/canon"
+)
+
+type embedRequest struct {
+	Model          string   `json:"model"`
+	Input          []string `json:"input"`
+	EncodingFormat string   `json:"encoding_format"`
+	Dimensions     *int     `json:"dimensions,omitempty"`
+	User           string   `json:"user,omitempty"`
+}
+
+type embedResponse struct {
+	Data []struct {
+		Index     int       `json:"index"`
+		Embedding []float32 `json:"embedding"`
+	} `json:"data"`
+	Usage struct {
+		PromptTokens int `json:"prompt_tokens"`
+	} `json:"usage"`
+}
+
+// Embed computes embeddings with POST {BaseURL}/embeddings, asking for
+// floats (every OpenAI-compatible server speaks them).
+func (p *Provider) Embed(ctx context.Context, req *canon.EmbedRequest) (*canon.EmbedResponse, error) {
+	if len(req.Inputs) == 0 {
+		return nil, apierr.Validationf("the embeddings request has no input")
+	}
+	payload, err := json.Marshal(embedRequest{Model: req.Model, Input: req.Inputs, EncodingFormat: "float",
+		Dimensions: req.Dimensions, User: req.User})
+	if err != nil {
+		return nil, apierr.Wrap(apierr.Internal, err, "could not encode the request for provider %q", p.name)
+	}
+	ctx, cancel := context.WithTimeout(ctx, p.timeout)
+	defer cancel()
+	endpoint := strings.TrimSuffix(p.endpoint, "/chat/completions") + "/embeddings"
+	hreq, err := http.NewRequestWithContext(ctx, http.MethodPost, endpoint, bytes.NewReader(payload))
+	if err != nil {
+		return nil, apierr.Wrap(apierr.Internal, p.redact(err), "could not build the request for provider %q", p.name)
+	}
+	hreq.Header.Set("Content-Type", "application/json")
+	hreq.Header.Set("Accept", "application/json")
+	hreq.Header.Set("User-Agent", "basalt")
+	if p.apiKey != "" {
+		hreq.Header.Set("Authorization", "Bearer "+p.apiKey)
+	}
+	resp, err := p.client.Do(hreq)
+	if err != nil {
+		return nil, p.transportError(ctx, err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		b, err := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
+		if err != nil && ctx.Err() != nil {
+			return nil, p.contextError(ctx)
+		}
+		return nil, p.statusError(resp.StatusCode, b)
+	}
+	body, err := io.ReadAll(io.LimitReader(resp.Body, maxUnaryBody+1))
+	if err != nil {
+		return nil, p.transportError(ctx, err)
+	}
+	if len(body) > maxUnaryBody {
+		return nil, apierr.New(apierr.ModelError, "provider %q answered with more than %d bytes of embeddings", p.name, maxUnaryBody)
+	}
+	var er embedResponse
+	if err := json.Unmarshal(body, &er); err != nil {
+		return nil, apierr.Wrap(apierr.ModelError, err, "provider %q answered with a body that is not an embeddings list", p.name)
+	}
+	out := &canon.EmbedResponse{Embeddings: make([][]float32, len(req.Inputs)), InputTokens: er.Usage.PromptTokens}
+	for _, d := range er.Data {
+		if d.Index < 0 || d.Index >= len(out.Embeddings) || out.Embeddings[d.Index] != nil {
+			return nil, apierr.New(apierr.ModelError, "provider %q answered with an embedding index %d that does not match the inputs", p.name, d.Index)
+		}
+		out.Embeddings[d.Index] = d.Embedding
+	}
+	for i, e := range out.Embeddings {
+		if e == nil {
+			return nil, apierr.New(apierr.ModelError, "provider %q answered with no embedding for input %d", p.name, i)
+		}
+	}
+	return out, nil
+}
