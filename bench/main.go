@@ -50,7 +50,7 @@ func main() {
 			log.Fatal(err)
 		}
 		rp := httputil.NewSingleHostReverseProxy(u)
-		rp.FlushInterval = -1 // stream as it arrives, like any AI proxy must
+		rp.FlushInterval = -1                    // stream as it arrives, like any AI proxy must
 		rp.ErrorLog = log.New(io.Discard, "", 0) // idle streams end by the client hanging up
 		rp.Transport = &http.Transport{MaxIdleConnsPerHost: 1024, ForceAttemptHTTP2: false}
 		serve(*addr, rp)

@@ -407,11 +407,11 @@ func TestValidate(t *testing.T) {
 func TestGolden(t *testing.T) {
 	cat := load(t)
 	cases := map[string]Request{
-		"chat-default":   {},
-		"rag-eu-cost":    {Workload: RAG, Require: []string{"documents"}, Region: "eu-central-1", Priority: Cost, MonthlyInputTokens: 50_000_000, MonthlyOutputTokens: 5_000_000, Top: 3},
-		"openai-coding":  {Workload: ReasoningCoding, Client: ClientOpenAI, Require: []string{"tools"}, Top: 3},
-		"vision-capped":  {Workload: ImageUnderstanding, MaxInputPrice: 1, MaxOutputPrice: 4, MinContext: 200000, Top: 3},
-		"video":          {Workload: VideoGeneration},
+		"chat-default":    {},
+		"rag-eu-cost":     {Workload: RAG, Require: []string{"documents"}, Region: "eu-central-1", Priority: Cost, MonthlyInputTokens: 50_000_000, MonthlyOutputTokens: 5_000_000, Top: 3},
+		"openai-coding":   {Workload: ReasoningCoding, Client: ClientOpenAI, Require: []string{"tools"}, Top: 3},
+		"vision-capped":   {Workload: ImageUnderstanding, MaxInputPrice: 1, MaxOutputPrice: 4, MinContext: 200000, Top: 3},
+		"video":           {Workload: VideoGeneration},
 		"voice-anthropic": {Workload: RealtimeVoice, Client: ClientAnthropic, Priority: Latency},
 	}
 	for name, req := range cases {
