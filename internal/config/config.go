@@ -47,6 +47,14 @@ const (
 	FieldMaxCompletionTokens = "max_completion_tokens"
 )
 
+// Auth lists the API keys clients must send. With none, every request is
+// accepted, which is why the default address is loopback only.
+type Auth struct {
+	// APIKeys are accepted as "Authorization: Bearer <key>" on every
+	// surface and as "x-api-key: <key>" on the OpenAI and Anthropic ones.
+	APIKeys []Secret `yaml:"api_keys,omitempty"`
+}
+
 // Config is the whole configuration file. The zero value is not ready to use:
 // call ApplyDefaults (Parse, Load and Default do).
 type Config struct {
@@ -64,6 +72,8 @@ type Config struct {
 	// name. Several entries may share an id; they are kept in file order,
 	// which is the order the router tries them in.
 	Models []Model `yaml:"models,omitempty"`
+	// Auth says which keys clients must present.
+	Auth Auth `yaml:"auth"`
 }
 
 // Server configures the listener. One port serves HTTP/1.1 and cleartext

@@ -59,6 +59,11 @@ func FuzzParse(f *testing.F) {
 }
 
 func hasLiteralSecret(c *Config) bool {
+	for _, s := range c.Auth.APIKeys {
+		if s.IsLiteral() {
+			return true
+		}
+	}
 	for _, p := range c.Providers {
 		for _, s := range []Secret{p.APIKey, p.Bedrock.AccessKeyID, p.Bedrock.SecretAccessKey, p.Bedrock.SessionToken} {
 			if s.IsLiteral() {

@@ -140,6 +140,14 @@ func (v *validator) config(c *Config) {
 		types[p.Name] = p.Type
 	}
 	v.models(c.Models, names, types, namesKnown)
+	for i, k := range c.Auth.APIKeys {
+		path := "auth.api_keys[" + strconv.Itoa(i) + "]"
+		if k.IsZero() {
+			v.field(path, "is empty")
+			continue
+		}
+		v.secret(path, k)
+	}
 }
 
 // listShort joins names for a message, eliding all but the first few so a
