@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/basalt-gateway/basalt/internal/apierr"
+	"github.com/basalt-gateway/basalt/internal/auth"
 	"github.com/basalt-gateway/basalt/internal/canon"
 	"github.com/basalt-gateway/basalt/internal/catalog"
 	"github.com/basalt-gateway/basalt/internal/gateway"
@@ -66,6 +67,8 @@ type Options struct {
 	Log       *slog.Logger
 	// HTTPClient, if set, is used for every upstream call (tests).
 	HTTPClient *http.Client
+	// APIKeys, if any, are required on every request (auth.api_keys).
+	APIKeys []string
 }
 
 // App is a wired gateway.
@@ -77,6 +80,7 @@ type App struct {
 	Store     *store.DB
 
 	log   *slog.Logger
+	keys  *auth.Keys
 	usage *store.UsageWriter
 	mux   *http.ServeMux
 
@@ -93,7 +97,7 @@ func New(ctx context.Context, o Options) (*App, error) {
 	if err != nil {
 		return nil, fmt.Errorf("loading the model catalog: %w", err)
 	}
-	a := &App{Catalog: cat, log: log}
+	a := &App{Catalog: cat, log: log, keys: auth.New(o.APIKeys)}
 	byName := map[string]gateway.Provider{}
 	var catchAll []gateway.Provider
 	var routes []gateway.Route
@@ -169,7 +173,9 @@ func (a *App) knownBedrockModel(id string) (string, bool) {
 }
 
 // Handler is the HTTP handler serving every surface.
-func (a *App) Handler() http.Handler { return server.Middleware(a.mux, a.log) }
+func (a *App) Handler() http.Handler {
+	return server.Middleware(requireKey(a.keys, a.mux), a.log)
+}
 
 // Close flushes usage and closes the store.
 func (a *App) Close() error {

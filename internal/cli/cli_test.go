@@ -25,6 +25,9 @@ func TestExitCodes(t *testing.T) {
 	good := filepath.Join(dir, "good.yaml")
 	_ = os.WriteFile(good, []byte("models:\n  - {id: alias-test, provider: local, upstream: basalt-test}\n"), 0o600)
 
+	keyed := filepath.Join(dir, "keyed.yaml")
+	_ = os.WriteFile(keyed, []byte("auth:\n  api_keys: [\"sk-test\"]\n"), 0o600)
+
 	cases := []struct {
 		args     []string
 		code     int
@@ -41,6 +44,8 @@ func TestExitCodes(t *testing.T) {
 		{[]string{"converse", "--config", good, "alias-test", "via alias"}, ExitOK, "You said: via alias\n", ""},
 		{[]string{"converse", "no-such-model", "x"}, ExitFail, "", "ResourceNotFoundException"},
 		{[]string{"models", "--config", good}, ExitOK, "alias-test", ""},
+		{[]string{"converse", "--config", keyed, "basalt-test", "with a key"}, ExitOK, "You said: with a key\n", ""},
+		{[]string{"converse", "--config", keyed, "--api-key", "wrong", "basalt-test", "x"}, ExitFail, "", "AccessDeniedException"},
 	}
 	for _, c := range cases {
 		t.Run(strings.Join(c.args, " "), func(t *testing.T) {

@@ -28,6 +28,7 @@ func runConverse(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	system := fs.String("system", "", "system prompt")
 	maxTokens := fs.Int("max-tokens", 0, "maximum tokens to generate (0: the model's default)")
 	temperature := fs.Float64("temperature", -1, "sampling temperature 0..1 (-1: the model's default)")
+	apiKey := fs.String("api-key", os.Getenv("BASALT_API_KEY"), "API key for a gateway that requires one (default $BASALT_API_KEY)")
 	stream := fs.Bool("stream", false, "stream the answer (ConverseStream), printing text as it arrives")
 	if code, stop := parse(fs, args, stderr); stop {
 		return code
@@ -45,6 +46,9 @@ func runConverse(ctx context.Context, args []string, stdout, stderr io.Writer) i
 			return fail(stderr, err)
 		}
 		l.opts.DataDir = ""
+		if *apiKey == "" && len(l.opts.APIKeys) > 0 {
+			*apiKey = l.opts.APIKeys[0]
+		}
 		a, err := buildApp(ctx, l, nil)
 		if err != nil {
 			return fail(stderr, err)
@@ -65,7 +69,7 @@ func runConverse(ctx context.Context, args []string, stdout, stderr io.Writer) i
 		// Basalt checks no signature by default; any credentials do.
 		Credentials:      credentials.NewStaticCredentialsProvider("basalt", "basalt", ""),
 		RetryMaxAttempts: 1,
-		HTTPClient:       bedrockprov.SafeHTTPClient(awshttp.NewBuildableClient()),
+		HTTPClient:       bearer{next: bedrockprov.SafeHTTPClient(awshttp.NewBuildableClient()), key: *apiKey},
 	})
 	in := &bedrockruntime.ConverseInput{
 		ModelId:  aws.String(model),
@@ -180,4 +184,19 @@ func converseStream(ctx context.Context, client *bedrockruntime.Client, in *bedr
 		fmt.Fprintf(stderr, "[%s; tokens in %d, out %d]\n", stop, aws.ToInt32(usage.InputTokens), aws.ToInt32(usage.OutputTokens))
 	}
 	return ExitOK
+}
+
+// bearer replaces the SDK's SigV4 signature with the gateway's API key. The
+// Go SDK's own bearer support refuses plain-HTTP endpoints, and a local
+// gateway is usually one.
+type bearer struct {
+	next bedrockruntime.HTTPClient
+	key  string
+}
+
+func (b bearer) Do(r *http.Request) (*http.Response, error) {
+	if b.key != "" {
+		r.Header.Set("Authorization", "Bearer "+b.key)
+	}
+	return b.next.Do(r)
 }

@@ -54,6 +54,9 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	if err != nil {
 		return fail(stderr, fmt.Errorf("listening on %s: %w", l.cfg.Server.Addr, err))
 	}
+	if len(l.opts.APIKeys) == 0 && !isLoopback(ln.Addr()) {
+		log.Warn("no API keys are configured (auth.api_keys or BASALT_API_KEYS) and the gateway listens beyond loopback: anyone who can reach it can use its providers", "addr", ln.Addr().String())
+	}
 	scheme, protos := "http", "HTTP/1.1 and h2c"
 	if l.cfg.Server.TLSCert != "" {
 		scheme, protos = "https", "HTTP/2 and HTTP/1.1 (ALPN)"
@@ -68,4 +71,9 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	log.Info("stopped")
 	_ = stdout
 	return ExitOK
+}
+
+func isLoopback(a net.Addr) bool {
+	tcp, ok := a.(*net.TCPAddr)
+	return ok && tcp.IP.IsLoopback()
 }

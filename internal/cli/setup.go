@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"strings"
 
 	"github.com/basalt-gateway/basalt/internal/app"
 	"github.com/basalt-gateway/basalt/internal/config"
@@ -42,6 +43,21 @@ func load(path string) (*loaded, error) {
 		l.opts.Providers, l.opts.Models = specs, models
 	}
 	l.opts.DataDir = l.cfg.DataDir
+	for i, k := range l.cfg.Auth.APIKeys {
+		v, err := k.Resolve(os.LookupEnv)
+		if err != nil {
+			return nil, usageErrorf("auth.api_keys[%d]: %v", i, err)
+		}
+		l.opts.APIKeys = append(l.opts.APIKeys, v)
+	}
+	if path == "" {
+		// Without a config file, keys can come from the environment.
+		for _, k := range strings.Split(os.Getenv("BASALT_API_KEYS"), ",") {
+			if k = strings.TrimSpace(k); k != "" {
+				l.opts.APIKeys = append(l.opts.APIKeys, k)
+			}
+		}
+	}
 	return l, nil
 }
 
