@@ -207,6 +207,9 @@ func (a *Advisor) Advise(r Request) Answer {
 		apis := rs.apis(n.Client)
 		cands := (*scratch)[:0]
 		a.candidates(rs, n.Client, func(e *entry) {
+			if n.ServedOnly && (n.Served == nil || len(n.Served(e.m.ID)) == 0) {
+				return
+			}
 			if c, ok := a.consider(e, rs, apis, &n, reqs, w); ok {
 				cands = append(cands, c)
 			}
@@ -228,7 +231,13 @@ func (a *Advisor) Advise(r Request) Answer {
 		picks := pickTop(order, n.Top)
 		rec := Recommendation{Role: rs.role, Models: make([]Pick, 0, len(picks))}
 		for _, pi := range picks {
-			rec.Models = append(rec.Models, explainPick(order[pi], rs, &n, reqs, w))
+			p := explainPick(order[pi], rs, &n, reqs, w)
+			if n.Served != nil {
+				if ps := n.Served(p.ModelID); len(ps) > 0 {
+					p.Reasons = append(p.Reasons, "served here by provider "+strings.Join(ps, ", "))
+				}
+			}
+			rec.Models = append(rec.Models, p)
 		}
 		if len(rec.Models) == 0 {
 			notes = append(notes, "no model meets every constraint for the "+string(rs.role)+" role; see rejected")

@@ -110,6 +110,14 @@ type Request struct {
 	MonthlyOutputTokens int64    `json:"monthly_output_tokens,omitempty"`
 	// Top is how many models to list per role (default DefaultTop).
 	Top int `json:"top,omitempty"`
+	// ServedOnly ranks only the models Served names a provider for: what
+	// the running gateway can actually call.
+	ServedOnly bool `json:"served_only,omitempty"`
+	// Served, if set, returns the providers of the running gateway that
+	// serve a catalog model id (app.App.Served), nil if none; picks it
+	// names get the reason "served here by provider X". It is not part of
+	// the JSON request.
+	Served func(id string) []string `json:"-"`
 }
 
 // Understood is the request as the advisor read it, with defaults filled
@@ -129,6 +137,7 @@ type Understood struct {
 	MonthlyInputTokens  int64    `json:"monthly_input_tokens,omitempty"`
 	MonthlyOutputTokens int64    `json:"monthly_output_tokens,omitempty"`
 	Top                 int      `json:"top"`
+	ServedOnly          bool     `json:"served_only,omitempty"`
 	// Rules are the free-text rules that fired, in text order.
 	Rules []Rule `json:"rules,omitempty"`
 	// Notes say which defaults were taken and which constraints did not apply.
@@ -340,6 +349,9 @@ func normalize(r Request) normalized {
 	if n.Top > MaxTop {
 		n.Top = MaxTop
 	}
+	if n.ServedOnly && n.Served == nil {
+		n.notes = append(n.notes, "served_only: no running gateway configuration was given, so no model counts as served")
+	}
 	for _, q := range r.Require {
 		c, ok := normRequire(q)
 		if !ok {
@@ -365,6 +377,6 @@ func (n *normalized) understood() Understood {
 		MinContext: n.MinContext, MinOutput: n.MinOutput, MinTPM: n.MinTPM,
 		Priority: n.Priority, Client: n.Client,
 		MonthlyInputTokens: n.MonthlyInputTokens, MonthlyOutputTokens: n.MonthlyOutputTokens,
-		Top: n.Top, Notes: slices.Clone(n.notes),
+		Top: n.Top, ServedOnly: n.ServedOnly, Notes: slices.Clone(n.notes),
 	}
 }

@@ -69,6 +69,10 @@ type Options struct {
 	HTTPClient *http.Client
 	// APIKeys, if any, are required on every request (auth.api_keys).
 	APIKeys []string
+	// CatalogOverrides are the config file's catalog entries, merged into
+	// the embedded catalog (catalog.Merge) that routing, the control plane,
+	// /advise and /v1/models see.
+	CatalogOverrides []catalog.Model
 }
 
 // App is a wired gateway.
@@ -85,6 +89,8 @@ type App struct {
 	mux   *http.ServeMux
 
 	responses *responses.Handler // background runs end with the App
+
+	served map[string][]string // catalog or route id -> provider names; see Served
 }
 
 // New builds an App.
@@ -96,6 +102,11 @@ func New(ctx context.Context, o Options) (*App, error) {
 	cat, err := catalog.Load()
 	if err != nil {
 		return nil, fmt.Errorf("loading the model catalog: %w", err)
+	}
+	if len(o.CatalogOverrides) > 0 {
+		if cat, err = cat.Merge(o.CatalogOverrides); err != nil {
+			return nil, fmt.Errorf("config catalog section: %w", err)
+		}
 	}
 	a := &App{Catalog: cat, log: log, keys: auth.New(o.APIKeys)}
 	byName := map[string]gateway.Provider{}
@@ -148,6 +159,7 @@ func New(ctx context.Context, o Options) (*App, error) {
 	routes = append(configured, routes...)
 	a.Table = gateway.NewTable(routes, a.Providers, catchAll, a.knownBedrockModel)
 	a.Gateway = gateway.New(a.Table, log)
+	a.served = a.servedIndex() // served.go
 	if o.DataDir != "" {
 		db, err := store.Open(ctx, o.DataDir)
 		if err != nil {
@@ -166,7 +178,7 @@ func New(ctx context.Context, o Options) (*App, error) {
 // is a Bedrock model in the catalog, and its base id.
 func (a *App) knownBedrockModel(id string) (string, bool) {
 	m, ok := a.Catalog.Lookup(id)
-	if !ok || m.Provider == "basalt" {
+	if !ok || !m.IsBedrock() {
 		return "", false
 	}
 	return m.ID, true
@@ -195,8 +207,8 @@ func (a *App) routes() *http.ServeMux {
 	mux := http.NewServeMux()
 	conv := converse.Shape{}
 	mux.Handle("POST /model/{modelId}/converse", server.Handle("converse", a.Gateway, conv, a.log))
-	mux.Handle("POST /advise", advise.Handler{Catalog: a.Catalog})
-	controlplane.New(a.Catalog, controlplane.Options{}).Register(mux)
+	mux.Handle("POST /advise", advise.Handler{Catalog: a.Catalog, Served: a.Served})
+	controlplane.New(a.bedrockCatalog(), controlplane.Options{}).Register(mux)
 	mux.Handle("POST /model/{modelId}/converse-stream", server.Handle("converse_stream", a.Gateway, converse.StreamShape{}, a.log))
 	mux.Handle("POST /v1/chat/completions", openaichat.Handler(a.Gateway, openaichat.Shape{}, a.log))
 	mux.Handle("POST /openai/v1/chat/completions", openaichat.Handler(a.Gateway, openaichat.Shape{}, a.log))

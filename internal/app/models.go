@@ -17,7 +17,8 @@ var (
 
 // modelDirectory lists what the gateway serves for GET /v1/models: the
 // configured model ids (basalt-test among them) and, when a provider
-// serves the Bedrock catalog, every catalog model.
+// serves the Bedrock catalog, every Bedrock model of the merged catalog
+// (models users added under their own names are listed only by a route).
 type modelDirectory struct{ a *App }
 
 func (a *App) modelDirectory() modelDirectory { return modelDirectory{a} }
@@ -36,7 +37,7 @@ func (d modelDirectory) ListModels(context.Context) []openaichat.Model {
 		return out
 	}
 	for _, m := range d.a.Catalog.Models() {
-		if m.Provider == "basalt" || seen[m.ID] {
+		if !m.IsBedrock() || seen[m.ID] {
 			continue
 		}
 		seen[m.ID] = true

@@ -9,7 +9,6 @@ import (
 	"strings"
 
 	"github.com/basalt-gateway/basalt/internal/advisor"
-	"github.com/basalt-gateway/basalt/internal/catalog"
 )
 
 // multiFlag is a repeatable string flag; commas also separate values.
@@ -29,9 +28,9 @@ func (m *multiFlag) Set(v string) error {
 const adviseSynopsis = `advise [--workload W] [--require CAP]... [--region R] [--max-input-price USD] [--max-output-price USD]
        [--min-context N] [--min-output N] [--min-tpm N] [--priority cost|latency|quality|balanced]
        [--client aws|openai|anthropic] [--monthly-input-tokens N] [--monthly-output-tokens N] [--top N] [--json]
-       ["free-text description"]`
+       [--config FILE] [--served] ["free-text description"]`
 
-func runAdvise(_ context.Context, args []string, stdout, stderr io.Writer) int {
+func runAdvise(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("advise", adviseSynopsis)
 	var req advisor.Request
 	var require multiFlag
@@ -49,6 +48,8 @@ func runAdvise(_ context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.Int64Var(&req.MonthlyOutputTokens, "monthly-output-tokens", 0, "monthly output tokens, for a cost estimate")
 	fs.IntVar(&req.Top, "top", advisor.DefaultTop, "models to list per role")
 	asJSON := fs.Bool("json", false, "print the answer as JSON")
+	cfgPath := fs.String("config", "", "config file whose catalog section and routes the advisor uses (default $BASALT_CONFIG; none: embedded defaults)")
+	servedOnly := fs.Bool("served", false, "rank only models this gateway's configuration can actually call")
 	if code, stop := parse(fs, args, stderr); stop {
 		return code
 	}
@@ -105,11 +106,19 @@ func runAdvise(_ context.Context, args []string, stdout, stderr io.Writer) int {
 	if err := req.Validate(); err != nil {
 		return fail(stderr, usageErrorf("advise: %s", strings.ReplaceAll(err.Error(), "\n", "; ")))
 	}
-	cat, err := catalog.Load()
+	req.ServedOnly = *servedOnly
+	l, err := load(*cfgPath)
 	if err != nil {
 		return fail(stderr, err)
 	}
-	ans := advisor.Advise(cat, req)
+	l.opts.DataDir = "" // advice must not create a data directory
+	a, err := buildApp(ctx, l, nil)
+	if err != nil {
+		return fail(stderr, err)
+	}
+	defer a.Close()
+	req.Served = a.Served
+	ans := advisor.Advise(a.Catalog, req)
 	if text != nil {
 		ans.Understood.Text, ans.Understood.Rules = text.Text, text.Rules
 	}

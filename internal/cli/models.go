@@ -55,9 +55,14 @@ func runModels(ctx context.Context, args []string, stdout, stderr io.Writer) int
 			if m.Provider == "basalt" {
 				continue
 			}
-			served := strings.Join(servers, ",")
+			// Served knows the merged catalog: a model added under a name of
+			// its own is served by its route, never by a bedrock provider.
+			served := strings.Join(a.Served(m.ID), ",")
 			if served == "" {
 				served = "-"
+			}
+			if !m.IsBedrock() && !*all {
+				continue // listed above as a configured route
 			}
 			rows = append(rows, modelRow{ID: m.ID, Provider: served, Upstream: m.ID, Source: "catalog", Name: m.Name, Status: string(m.Status)})
 		}

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/basalt-gateway/basalt/internal/app"
+	"github.com/basalt-gateway/basalt/internal/catalog"
 	"github.com/basalt-gateway/basalt/internal/config"
 )
 
@@ -41,6 +42,10 @@ func load(path string) (*loaded, error) {
 			return nil, usageErrorf("%s: %v", path, err)
 		}
 		l.opts.Providers, l.opts.Models = specs, models
+		// Parse already checked the section; this turns it into entries.
+		if l.opts.CatalogOverrides, err = catalog.DecodeOverrides(path, cfg.Catalog.Node); err != nil {
+			return nil, usageErrorf("%v", err)
+		}
 	}
 	l.opts.DataDir = l.cfg.DataDir
 	for i, k := range l.cfg.Auth.APIKeys {

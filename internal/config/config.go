@@ -74,6 +74,10 @@ type Config struct {
 	Models []Model `yaml:"models,omitempty"`
 	// Auth says which keys clients must present.
 	Auth Auth `yaml:"auth"`
+	// Catalog adds models to the embedded catalog or overrides facts about
+	// its models (own deployments, negotiated prices, local models); see
+	// CatalogOverrides.
+	Catalog CatalogOverrides `yaml:"catalog,omitempty"`
 }
 
 // Server configures the listener. One port serves HTTP/1.1 and cleartext

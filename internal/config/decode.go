@@ -235,6 +235,9 @@ func (d *decoder) decode(path string, n *yaml.Node, v reflect.Value) {
 	case t == reflect.TypeFor[time.Duration]():
 		d.duration(path, n, v)
 		return
+	case t == reflect.TypeFor[CatalogOverrides]():
+		d.catalogSection(path, n, v) // catalog.go
+		return
 	}
 	switch t.Kind() {
 	case reflect.String:

@@ -26,6 +26,10 @@ const MaxBody = 64 << 10
 // Handler answers POST /advise from one catalog.
 type Handler struct {
 	Catalog *catalog.Catalog
+	// Served, if set, says which providers of the running gateway serve a
+	// model id (app.App.Served); picks it serves say so, and
+	// "served_only": true ranks only those.
+	Served func(id string) []string
 }
 
 // body is the request: every advisor field, plus free text. Fields set
@@ -45,6 +49,7 @@ type body struct {
 	MonthlyInputTokens  *int64   `json:"monthly_input_tokens"`
 	MonthlyOutputTokens *int64   `json:"monthly_output_tokens"`
 	Top                 *int     `json:"top"`
+	ServedOnly          bool     `json:"served_only"`
 }
 
 // Decode reads an advisor request from a JSON body. The free text, if any,
@@ -103,6 +108,7 @@ func Decode(data []byte) (advisor.Request, *advisor.Understood, error) {
 	if b.MonthlyOutputTokens != nil {
 		r.MonthlyOutputTokens = *b.MonthlyOutputTokens
 	}
+	r.ServedOnly = b.ServedOnly
 	if err := r.Validate(); err != nil {
 		return r, u, apierr.Validationf("%s", strings.ReplaceAll(err.Error(), "\n", "; "))
 	}
@@ -138,6 +144,7 @@ func (h Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		converse.WriteError(w, err)
 		return
 	}
+	req.Served = h.Served
 	ans := advisor.Advise(h.Catalog, req)
 	if u != nil {
 		ans.Understood.Text, ans.Understood.Rules = u.Text, u.Rules
