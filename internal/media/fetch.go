@@ -1,7 +1,21 @@
-package openaichat
+// Package media resolves the image URLs of a canonical request: every
+// inbound shape may carry https image URLs (Chat Completions image_url,
+// Responses input_image, Messages url sources), but Converse and the
+// providers behind it want raw bytes (pitfall 13). The generic server
+// handler calls ResolveImages after Decode and before the gateway, so no
+// provider ever sees a URL.
+//
+// Fetching is bounded and refuses to reach inside the network: private,
+// loopback, link-local and other non-public addresses are refused when
+// the host is resolved and again on the address actually dialled (DNS
+// rebinding), redirects must stay on https, and each image is capped in
+// size (3.75 MB, Bedrock's limit) and time (10 s).
+package media
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
@@ -14,56 +28,40 @@ import (
 	"time"
 
 	"github.com/basalt-gateway/basalt/internal/apierr"
-	"github.com/basalt-gateway/basalt/internal/canon"
-	format "github.com/basalt-gateway/basalt/internal/format/openai"
 )
 
-// Limits of an image fetch: Bedrock takes images of at most 3.75 MB.
+// Limits of an image fetch: Bedrock takes images of at most 3.75 MB and
+// at most 20 images per request.
 const (
 	DefaultMaxImageBytes = 3_750_000
 	DefaultFetchTimeout  = 10 * time.Second
+	DefaultMaxImages     = 20
 	maxRedirects         = 3
 )
 
-// Fetcher downloads the https images of a request before it goes to the
-// gateway. It refuses private, loopback, link-local and other
-// non-public addresses: every address a host resolves to is checked, and
-// the address actually dialled is checked again (DNS rebinding), also
-// after redirects. Each image is bounded in size and time.
+// Fetcher downloads images by https URL. The zero value is the production
+// fetcher: default limits, public addresses only, the system's roots.
+// A Fetcher must not be copied after first use.
 type Fetcher struct {
-	MaxBytes int64
-	Timeout  time.Duration
-	// AllowPrivate lets tests fetch from loopback servers.
-	AllowPrivate bool
-	// Client overrides the HTTP client (tests use an httptest TLS client);
-	// its transport is used as is, so address checks are then up to it,
-	// except the resolve-time check, which always runs unless AllowPrivate.
-	Client   *http.Client
+	MaxBytes  int64         // per image; 0 = DefaultMaxImageBytes
+	Timeout   time.Duration // per image; 0 = DefaultFetchTimeout
+	MaxImages int           // URL images per request; 0 = DefaultMaxImages
+
+	// AllowLoopback lets the fetcher reach loopback addresses (127.0.0.0/8,
+	// ::1) and nothing else non-public. It exists for tests against an
+	// httptest server; production never sets it.
+	AllowLoopback bool
+	// RootCAs, if set, replaces the system roots (tests trust their
+	// httptest server's certificate with it).
+	RootCAs *x509.CertPool
+	// Resolver looks hosts up; nil means net.DefaultResolver.
 	Resolver *net.Resolver
 }
 
-var defaultFetcher = &Fetcher{}
-
-// FetchImages replaces every image URL of req with the fetched bytes.
-func (f *Fetcher) FetchImages(ctx context.Context, req *canon.Request) error {
-	for i := range req.Messages {
-		for j := range req.Messages[i].Content {
-			b := &req.Messages[i].Content[j]
-			if b.Type != canon.BlockImage || b.Image == nil || b.Image.URL == "" || len(b.Image.Bytes) > 0 {
-				continue
-			}
-			data, fmtName, err := f.Fetch(ctx, b.Image.URL)
-			if err != nil {
-				return err
-			}
-			b.Image = &canon.Media{Format: fmtName, Bytes: data}
-		}
-	}
-	return nil
-}
-
-// Fetch downloads one image and returns its bytes and Converse format.
-// Every failure is an *apierr.Error of kind Validation naming the URL.
+// Fetch downloads one image and returns its bytes and Converse format
+// (png, jpeg, gif or webp), sniffed from the bytes: the server's
+// Content-Type is not trusted. Every failure is an *apierr.Error of kind
+// Validation naming the URL.
 func (f *Fetcher) Fetch(ctx context.Context, rawURL string) ([]byte, string, error) {
 	shown := rawURL
 	if len(shown) > 200 {
@@ -73,7 +71,7 @@ func (f *Fetcher) Fetch(ctx context.Context, rawURL string) ([]byte, string, err
 		return nil, "", apierr.Wrap(apierr.Validation, cause, "The image at %q could not be used: %s", shown, fmt.Sprintf(format, args...))
 	}
 	u, err := url.Parse(rawURL)
-	if err != nil || u.Scheme != "https" || u.Host == "" {
+	if err != nil || !strings.EqualFold(u.Scheme, "https") || u.Host == "" {
 		return fail(err, "only https:// URLs and data: URIs are accepted")
 	}
 	if u.User != nil {
@@ -94,7 +92,9 @@ func (f *Fetcher) Fetch(ctx context.Context, rawURL string) ([]byte, string, err
 	}
 	req.Header.Set("Accept", "image/png, image/jpeg, image/gif, image/webp")
 	req.Header.Set("User-Agent", "basalt")
-	resp, err := f.client().Do(req)
+	client := f.client(timeout)
+	defer client.CloseIdleConnections()
+	resp, err := client.Do(req)
 	if err != nil {
 		var refused *refusedError
 		switch {
@@ -126,32 +126,41 @@ func (f *Fetcher) Fetch(ctx context.Context, rawURL string) ([]byte, string, err
 	if int64(len(data)) > limit {
 		return fail(nil, "it is larger than the limit of %d bytes", limit)
 	}
-	name, ok := format.ImageFormat(resp.Header.Get("Content-Type"))
+	name, ok := sniffImage(data)
 	if !ok {
-		name, ok = format.ImageFormat(http.DetectContentType(data))
-	}
-	if !ok {
-		return fail(nil, "it is not a png, jpeg, gif or webp image (Content-Type %q)", resp.Header.Get("Content-Type"))
+		return fail(nil, "it is not a png, jpeg, gif or webp image (its content is %s)", http.DetectContentType(data))
 	}
 	return data, name, nil
+}
+
+// sniffImage returns the Converse format of data, judged by its bytes.
+func sniffImage(data []byte) (string, bool) {
+	switch http.DetectContentType(data) {
+	case "image/png":
+		return "png", true
+	case "image/jpeg":
+		return "jpeg", true
+	case "image/gif":
+		return "gif", true
+	case "image/webp":
+		return "webp", true
+	}
+	return "", false
 }
 
 type refusedError struct{ msg string }
 
 func (e *refusedError) Error() string { return e.msg }
 
-// checkHost resolves host and refuses it if any address is not public.
+// checkHost resolves host and refuses it if any address is not allowed.
 func (f *Fetcher) checkHost(ctx context.Context, host string) error {
-	if f.AllowPrivate {
-		return nil
-	}
 	if ip, err := netip.ParseAddr(host); err == nil {
-		if !publicAddr(ip) {
+		if !f.allowed(ip) {
 			return &refusedError{fmt.Sprintf("the address %s is private, loopback or link-local", ip)}
 		}
 		return nil
 	}
-	if strings.EqualFold(host, "localhost") || strings.HasSuffix(strings.ToLower(host), ".localhost") {
+	if !f.AllowLoopback && (strings.EqualFold(host, "localhost") || strings.HasSuffix(strings.ToLower(host), ".localhost")) {
 		return &refusedError{"localhost is not fetched"}
 	}
 	res := f.Resolver
@@ -163,11 +172,15 @@ func (f *Fetcher) checkHost(ctx context.Context, host string) error {
 		return &refusedError{fmt.Sprintf("the host %q could not be resolved", host)}
 	}
 	for _, a := range addrs {
-		if !publicAddr(a) {
+		if !f.allowed(a) {
 			return &refusedError{fmt.Sprintf("the host %q resolves to %s, a private, loopback or link-local address", host, a.Unmap())}
 		}
 	}
 	return nil
+}
+
+func (f *Fetcher) allowed(ip netip.Addr) bool {
+	return publicAddr(ip) || (f.AllowLoopback && ip.Unmap().IsLoopback())
 }
 
 // publicAddr reports whether ip is a globally routable unicast address.
@@ -195,33 +208,24 @@ var nonPublic = []netip.Prefix{
 	netip.MustParsePrefix("2002::/16"),    // 6to4 likewise
 }
 
-func (f *Fetcher) client() *http.Client {
-	if f.Client != nil {
-		return f.Client
-	}
-	return safeClient(f.AllowPrivate)
-}
-
-// safeClient dials only public addresses (checked on the connected
-// address, after DNS) and follows at most a few https redirects.
-func safeClient(allowPrivate bool) *http.Client {
-	d := &net.Dialer{Timeout: 5 * time.Second}
-	if !allowPrivate {
-		d.Control = func(_, address string, _ syscall.RawConn) error {
-			ap, err := netip.ParseAddrPort(address)
-			if err != nil || !publicAddr(ap.Addr()) {
-				return &refusedError{fmt.Sprintf("the address %s is private, loopback or link-local", address)}
-			}
-			return nil
+// client returns a client that dials only allowed addresses (checked on
+// the connected address, after DNS, also for redirects), follows at most
+// a few https redirects and keeps no connection after the fetch.
+func (f *Fetcher) client(timeout time.Duration) *http.Client {
+	d := &net.Dialer{Timeout: 5 * time.Second, Control: func(_, address string, _ syscall.RawConn) error {
+		ap, err := netip.ParseAddrPort(address)
+		if err != nil || !f.allowed(ap.Addr()) {
+			return &refusedError{fmt.Sprintf("the address %s is private, loopback or link-local", address)}
 		}
-	}
+		return nil
+	}}
 	tr := &http.Transport{
 		DialContext:           d.DialContext,
+		TLSClientConfig:       &tls.Config{RootCAs: f.RootCAs, MinVersion: tls.VersionTLS12},
 		TLSHandshakeTimeout:   5 * time.Second,
-		ResponseHeaderTimeout: DefaultFetchTimeout,
-		MaxIdleConns:          4,
-		IdleConnTimeout:       30 * time.Second,
+		ResponseHeaderTimeout: timeout,
 		DisableKeepAlives:     true,
+		ForceAttemptHTTP2:     true,
 	}
 	return &http.Client{Transport: tr, CheckRedirect: func(req *http.Request, via []*http.Request) error {
 		if len(via) >= maxRedirects {
@@ -230,6 +234,6 @@ func safeClient(allowPrivate bool) *http.Client {
 		if req.URL.Scheme != "https" {
 			return &refusedError{"a redirect left https"}
 		}
-		return nil
+		return f.checkHost(req.Context(), req.URL.Hostname())
 	}}
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/basalt-gateway/basalt/internal/apierr"
 	"github.com/basalt-gateway/basalt/internal/canon"
+	"github.com/basalt-gateway/basalt/internal/media"
 )
 
 // Shape is one inbound API surface (Converse, Chat Completions, Messages…):
@@ -43,9 +44,16 @@ type Conversation interface {
 	Converse(ctx context.Context, req *canon.Request, w canon.EventWriter) error
 }
 
-// Handle returns the generic handler for one shape: decode, converse
-// through the gateway, encode. api names the operation in logs and usage
-// records (converse, chat_completions, …).
+// Handle returns the generic handler for one shape: decode, resolve image
+// URLs, converse through the gateway, encode. api names the operation in
+// logs and usage records (converse, chat_completions, …).
+//
+// Image URLs (any shape's) are replaced by their fetched bytes here, once
+// for every shape, so no provider ever sees a URL: media.ResolveImages
+// with the fetcher of the request context (the production one unless a
+// test set another with media.WithFetcher). A fetch failure is reported
+// like a gateway error before the first event: through the encoder's
+// Fail, in the shape's own error format.
 func Handle(api string, gw Conversation, s Shape, log *slog.Logger) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx := context.WithValue(r.Context(), apiKey{}, api)
@@ -57,7 +65,10 @@ func Handle(api string, gw Conversation, s Shape, log *slog.Logger) http.Handler
 			return
 		}
 		enc := s.NewEncoder(w, r, req)
-		err = gw.Converse(ctx, req, enc)
+		err = media.ResolveImages(ctx, req)
+		if err == nil {
+			err = gw.Converse(ctx, req, enc)
+		}
 		if err == nil {
 			err = enc.Finish()
 		}

@@ -35,9 +35,6 @@ type Shape struct {
 	// KeepAlive is the silence after which a stream gets an SSE comment;
 	// 0 means DefaultKeepAlive.
 	KeepAlive time.Duration
-	// Images fetches https image URLs; nil means a Fetcher with the
-	// default limits.
-	Images *Fetcher
 	// Now is the clock for "created"; nil means time.Now.
 	Now func() time.Time
 }
@@ -87,7 +84,8 @@ func (s *encoderSlot) close() {
 	}
 }
 
-// Decode reads and converts the request, then fetches any https image.
+// Decode reads and converts the request. https image URLs stay in
+// Media.URL: the generic server handler fetches them (internal/media).
 func (s Shape) Decode(r *http.Request) (*canon.Request, error) {
 	limit := s.MaxBody
 	if limit <= 0 {
@@ -107,13 +105,6 @@ func (s Shape) Decode(r *http.Request) (*canon.Request, error) {
 	}
 	if slot, ok := r.Context().Value(slotKey{}).(*encoderSlot); ok {
 		slot.includeUsage = wire.StreamOptions != nil && wire.StreamOptions.IncludeUsage
-	}
-	f := s.Images
-	if f == nil {
-		f = defaultFetcher
-	}
-	if err := f.FetchImages(r.Context(), req); err != nil {
-		return nil, err
 	}
 	return req, nil
 }

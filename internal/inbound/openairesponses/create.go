@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"sync"
+	"time"
 
 	"github.com/basalt-gateway/basalt/internal/apierr"
 	"github.com/basalt-gateway/basalt/internal/canon"
@@ -11,6 +13,95 @@ import (
 	"github.com/basalt-gateway/basalt/internal/server"
 	"github.com/basalt-gateway/basalt/internal/wire/sse"
 )
+
+// keepAlive is a stream's ticker goroutine.
+type keepAlive struct {
+	stop chan struct{}
+	done chan struct{}
+	once sync.Once
+}
+
+// startKeepAlive sends ": keepalive" whenever the stream has been silent
+// for every, until stopKeepAlive or the end of ctx. As in Chat Completions,
+// the first keepalive commits the 200 (a client needs bytes to stay), and
+// only then: an error before it is still an ordinary HTTP error, an error
+// after it goes in the stream (Fail).
+func (e *encoder) startKeepAlive(ctx context.Context, every time.Duration) {
+	ka := &keepAlive{stop: make(chan struct{}), done: make(chan struct{})}
+	e.ka = ka
+	e.last = time.Now()
+	go func() {
+		defer close(ka.done)
+		t := time.NewTimer(every)
+		defer t.Stop()
+		for {
+			select {
+			case <-ka.stop:
+				return
+			case <-ctx.Done():
+				return
+			case <-t.C:
+			}
+			e.mu.Lock()
+			if e.closed {
+				e.mu.Unlock()
+				return
+			}
+			wait := every - time.Since(e.last)
+			if wait <= 0 {
+				e.commit()
+				if err := e.sse.WriteComment("keepalive"); err != nil {
+					e.closed = true
+					e.mu.Unlock()
+					return
+				}
+				e.last = time.Now()
+				wait = every
+			}
+			e.mu.Unlock()
+			t.Reset(wait)
+		}
+	}()
+}
+
+// stopKeepAlive ends the keepalive goroutine and waits for it, so nothing
+// writes to the ResponseWriter after the handler returns. Idempotent.
+func (e *encoder) stopKeepAlive() {
+	ka := e.ka
+	if ka == nil {
+		return
+	}
+	ka.once.Do(func() { close(ka.stop) })
+	<-ka.done
+	e.mu.Lock()
+	e.closed = true
+	e.mu.Unlock()
+}
+
+// encoderSlot lets the create handler stop the keepalive after the
+// generic handler returned, even on paths that call neither Finish nor
+// Fail (a client that went away).
+type encoderSlot struct {
+	mu  sync.Mutex
+	enc *encoder
+}
+
+type slotKey struct{}
+
+func (s *encoderSlot) set(e *encoder) {
+	s.mu.Lock()
+	s.enc = e
+	s.mu.Unlock()
+}
+
+func (s *encoderSlot) close() {
+	s.mu.Lock()
+	e := s.enc
+	s.mu.Unlock()
+	if e != nil {
+		e.stopKeepAlive()
+	}
+}
 
 // state is one create request on its way through the generic handler.
 type state struct {
@@ -123,6 +214,16 @@ func (s shape) NewEncoder(w http.ResponseWriter, r *http.Request, creq *canon.Re
 		emit = enc.emit
 	}
 	enc.b = oai.NewBuilder(st.resp, s.h.newID, emit)
+	if st.req.Stream {
+		every := s.h.KeepAlive
+		if every <= 0 {
+			every = DefaultKeepAlive
+		}
+		enc.startKeepAlive(r.Context(), every)
+		if slot, ok := r.Context().Value(slotKey{}).(*encoderSlot); ok {
+			slot.set(enc)
+		}
+	}
 	return enc
 }
 
@@ -136,24 +237,48 @@ type encoder struct {
 	ctx        context.Context
 	sse        *sse.Writer
 	b          *oai.Builder
-	headers    bool
 	background bool
 	wrote      bool
+
+	// mu orders the keepalive goroutine's writes with the builder's
+	// (streaming only); headers, last and closed are under it.
+	mu      sync.Mutex
+	headers bool      // status and headers sent
+	last    time.Time // when the client last got bytes
+	closed  bool      // the keepalive may write nothing more
+	ka      *keepAlive
 }
 
+// emit writes one SSE event; the builder calls it with e.mu held (from
+// WriteEvent, Finish or Fail).
 func (e *encoder) emit(name string, data []byte) error {
-	if !e.headers {
-		e.headers = true
-		hd := e.w.Header()
-		hd.Set("Content-Type", sse.ContentType)
-		hd.Set("Cache-Control", "no-cache")
-		e.w.WriteHeader(http.StatusOK)
-	}
+	e.commit()
+	e.last = time.Now()
 	return e.sse.WriteEvent(name, data)
 }
 
+// commit sends the status and headers once; e.mu is held.
+func (e *encoder) commit() {
+	if e.headers {
+		return
+	}
+	e.headers = true
+	hd := e.w.Header()
+	hd.Set("Content-Type", sse.ContentType)
+	hd.Set("Cache-Control", "no-cache")
+	hd.Set("X-Accel-Buffering", "no")
+	e.w.WriteHeader(http.StatusOK)
+}
+
 // WriteEvent passes one canonical event to the builder.
-func (e *encoder) WriteEvent(ev canon.Event) error { return e.b.WriteEvent(ev) }
+func (e *encoder) WriteEvent(ev canon.Event) error {
+	if e.ka == nil {
+		return e.b.WriteEvent(ev)
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.b.WriteEvent(ev)
+}
 
 // Converse runs a create request: a background one in a goroutine owned by
 // the handler (the client gets the queued response at once), any other
@@ -178,6 +303,7 @@ func (h *Handler) Converse(ctx context.Context, req *canon.Request, w canon.Even
 	}
 	err := h.gw.Converse(ctx, req, e)
 	if err != nil && ctx.Err() != nil {
+		e.stopKeepAlive()
 		// The client went away; the generic handler tells nobody, but
 		// the stored response must not stay in progress.
 		_ = e.b.Fail(apierr.Wrap(apierr.Unavailable, err, "The client disconnected before the response finished."))
@@ -192,6 +318,7 @@ func (e *encoder) Finish() error {
 	if e.background {
 		return nil
 	}
+	e.stopKeepAlive()
 	cr, err := e.b.Finish(e.h.now().Unix())
 	if cr == nil {
 		return err
@@ -218,7 +345,13 @@ func (e *encoder) Fail(err error) {
 	if e.wrote {
 		return
 	}
+	e.stopKeepAlive()
 	if !e.background {
+		if e.headers && !e.b.Started() {
+			// A keepalive already committed the 200: the error can only
+			// go in the stream, after the events that open it.
+			_ = e.b.Begin()
+		}
 		ferr := e.b.Fail(err)
 		e.h.persist(e.ctx, e.st)
 		if e.b.Started() || ferr != nil {

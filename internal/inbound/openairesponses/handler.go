@@ -26,9 +26,18 @@ import (
 // DefaultMaxBody bounds a request body (images and PDFs arrive inline).
 const DefaultMaxBody = 64 << 20
 
+// DefaultKeepAlive is how long a stream may stay silent before an SSE
+// comment is sent, so proxies and clients do not drop a connection while
+// a model thinks (pitfall 16).
+const DefaultKeepAlive = 15 * time.Second
+
 // Handler serves the Responses surface. Background runs belong to it, not
 // to a request: Close cancels them and waits for them to finish.
 type Handler struct {
+	// KeepAlive is the silence after which a stream gets an SSE comment
+	// (": keepalive"); 0 means DefaultKeepAlive. Set it before Register.
+	KeepAlive time.Duration
+
 	gw    server.Conversation
 	store Store
 	log   *slog.Logger
@@ -82,7 +91,15 @@ func NewID(prefix string) string {
 
 // Register adds the routes under /v1 and /openai/v1.
 func (h *Handler) Register(mux *http.ServeMux) {
-	create := server.Handle("responses", h, shape{h}, h.log)
+	inner := server.Handle("responses", h, shape{h}, h.log)
+	// The stream's keepalive goroutine is stopped, and waited for, before
+	// the request ends, whichever way it ended (a client that went away
+	// gets neither Finish nor Fail).
+	create := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		slot := &encoderSlot{}
+		defer slot.close()
+		inner.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), slotKey{}, slot)))
+	})
 	for _, p := range []string{"/v1", "/openai/v1"} {
 		mux.Handle("POST "+p+"/responses", create)
 		mux.HandleFunc("GET "+p+"/responses/{id}", h.get)
