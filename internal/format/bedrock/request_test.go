@@ -3,35 +3,14 @@ package bedrock
 import (
 	"encoding/json"
 	"errors"
-	"flag"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/basalt-gateway/basalt/internal/apierr"
-	"github.com/google/go-cmp/cmp"
+	"github.com/basalt-gateway/basalt/internal/testutil/golden"
 )
-
-var update = flag.Bool("update", false, "rewrite golden files")
-
-// golden compares got with the file, or rewrites the file under -update.
-func golden(t *testing.T, path string, got []byte) {
-	t.Helper()
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if diff := cmp.Diff(string(want), string(got)); diff != "" {
-		t.Errorf("%s mismatch (-want +got):\n%s", path, diff)
-	}
-}
 
 func TestDecodeRequestGolden(t *testing.T) {
 	files, _ := filepath.Glob("testdata/request/*.wire.json")
@@ -47,7 +26,7 @@ func TestDecodeRequestGolden(t *testing.T) {
 				t.Fatal(err)
 			}
 			got := compactJSON(t, req)
-			golden(t, strings.TrimSuffix(f, ".wire.json")+".canon.json", append(got, '\n'))
+			golden.Assert(t, strings.TrimSuffix(f, ".wire.json")+".canon.json", append(got, '\n'))
 		})
 	}
 }
@@ -66,7 +45,7 @@ func TestDecodeRequestInvalid(t *testing.T) {
 			if !errors.As(err, &ae) || ae.Kind != apierr.Validation {
 				t.Fatalf("err = %v, want a Validation *apierr.Error", err)
 			}
-			golden(t, strings.TrimSuffix(f, ".wire.json")+".err", []byte(ae.Message+"\n"))
+			golden.Assert(t, strings.TrimSuffix(f, ".wire.json")+".err", []byte(ae.Message+"\n"))
 		})
 	}
 }
