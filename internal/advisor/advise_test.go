@@ -2,18 +2,14 @@ package advisor
 
 import (
 	"encoding/json"
-	"flag"
-	"os"
+	goldenfile "github.com/basalt-gateway/basalt/internal/testutil/golden"
 	"path/filepath"
 	"slices"
-	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/basalt-gateway/basalt/internal/catalog"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files")
 
 func load(t testing.TB) *catalog.Catalog {
 	t.Helper()
@@ -437,41 +433,9 @@ func TestGolden(t *testing.T) {
 
 func golden(t *testing.T, name, got string) {
 	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.MkdirAll("testdata", 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update)", err)
-	}
-	if string(want) != got {
-		t.Errorf("%s differs from the golden file (go test -update rewrites it):\n%s", name, firstDiff(string(want), got))
-	}
+	goldenfile.Assert(t, filepath.Join("testdata", name), []byte(got))
 }
 
-func firstDiff(a, b string) string {
-	al, bl := strings.Split(a, "\n"), strings.Split(b, "\n")
-	for i := 0; i < len(al) || i < len(bl); i++ {
-		var x, y string
-		if i < len(al) {
-			x = al[i]
-		}
-		if i < len(bl) {
-			y = bl[i]
-		}
-		if x != y {
-			return "line " + strconv.Itoa(i+1) + ":\n- " + x + "\n+ " + y
-		}
-	}
-	return ""
-}
 
 func TestAdviseIsDeterministicAndConcurrent(t *testing.T) {
 	cat := load(t)

@@ -4,8 +4,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
+	goldenfile "github.com/basalt-gateway/basalt/internal/testutil/golden"
 	"os"
 	"path/filepath"
 	"strings"
@@ -17,24 +17,7 @@ import (
 	"github.com/basalt-gateway/basalt/internal/canon"
 )
 
-var update = flag.Bool("update", false, "rewrite golden files")
-
-func golden(t *testing.T, path string, got []byte) {
-	t.Helper()
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if diff := cmp.Diff(string(want), string(got)); diff != "" {
-		t.Errorf("%s mismatch (-want +got):\n%s", path, diff)
-	}
-}
+func golden(t *testing.T, path string, got []byte) { goldenfile.Assert(t, path, got) }
 
 // seqIDs returns deterministic ids: msg_1, fc_2, …
 func seqIDs() IDFunc {
