@@ -436,7 +436,6 @@ func golden(t *testing.T, name, got string) {
 	goldenfile.Assert(t, filepath.Join("testdata", name), []byte(got))
 }
 
-
 func TestAdviseIsDeterministicAndConcurrent(t *testing.T) {
 	cat := load(t)
 	req := Request{Workload: RAG, Region: "us-east-1", Priority: Quality}
