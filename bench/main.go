@@ -39,6 +39,7 @@ func main() {
 	quick := flag.Bool("quick", false, "run: short steps and one rate, about a minute in all")
 	streams := flag.Int("streams", 1000, "run: concurrent idle streams for the memory scenario")
 	out := flag.String("out", "bench/results", "run: report directory")
+	cpuprofile := flag.String("cpuprofile", "", "run: write a CPU profile of basalt serve during the load steps to this file")
 	flag.Parse()
 
 	switch *mode {
@@ -55,7 +56,7 @@ func main() {
 		rp.Transport = &http.Transport{MaxIdleConnsPerHost: 1024, ForceAttemptHTTP2: false}
 		serve(*addr, rp)
 	case "run":
-		cfg := runConfig{Duration: *duration, Streams: *streams, Out: *out}
+		cfg := runConfig{Duration: *duration, Streams: *streams, Out: *out, CPUProfile: *cpuprofile}
 		for _, r := range strings.Split(*rates, ",") {
 			if n, err := strconv.Atoi(strings.TrimSpace(r)); err == nil && n > 0 {
 				cfg.Rates = append(cfg.Rates, n)

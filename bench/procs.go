@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 )
 
@@ -46,9 +47,15 @@ func startSelf(ctx context.Context, name string, args ...string) (*proc, error) 
 }
 
 // startBasalt builds the gateway and runs it on a free port with cfg.
-func startBasalt(ctx context.Context, dir, config string) (*proc, error) {
+// With a cpuprofile path, basalt is built with -tags benchprofile and
+// profiles itself until stopProfile.
+func startBasalt(ctx context.Context, dir, config, cpuprofile string) (*proc, error) {
 	bin := filepath.Join(dir, "basalt")
-	build := exec.CommandContext(ctx, "go", "build", "-o", bin, "./cmd/basalt")
+	args := []string{"build", "-o", bin}
+	if cpuprofile != "" {
+		args = append(args, "-tags", "benchprofile")
+	}
+	build := exec.CommandContext(ctx, "go", append(args, "./cmd/basalt")...)
 	build.Stderr = os.Stderr
 	if err := build.Run(); err != nil {
 		return nil, fmt.Errorf("building basalt (run from the repository root): %w", err)
@@ -64,6 +71,14 @@ func startBasalt(ctx context.Context, dir, config string) (*proc, error) {
 	addr := "127.0.0.1:" + strconv.Itoa(port)
 	cmd := exec.CommandContext(ctx, bin, "serve", "--config", cfgFile, "--addr", addr)
 	cmd.Stderr = os.Stderr
+	if cpuprofile != "" {
+		abs, err := filepath.Abs(cpuprofile)
+		if err != nil {
+			return nil, err
+		}
+		_ = os.Remove(abs)
+		cmd.Env = append(os.Environ(), "BASALT_CPUPROFILE="+abs)
+	}
 	if err := cmd.Start(); err != nil {
 		return nil, err
 	}
@@ -77,6 +92,26 @@ func startBasalt(ctx context.Context, dir, config string) (*proc, error) {
 	}
 	p.stop()
 	return nil, fmt.Errorf("basalt did not become healthy")
+}
+
+// stopProfile asks a benchprofile build to write its CPU profile and waits
+// for the file.
+func (p *proc) stopProfile(path string) error {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return err
+	}
+	if err := p.cmd.Process.Signal(syscall.SIGUSR1); err != nil {
+		return err
+	}
+	for i := 0; i < 100; i++ {
+		if _, err := os.Stat(abs); err == nil {
+			fmt.Fprintln(os.Stderr, "basalt CPU profile written to", abs)
+			return nil
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	return fmt.Errorf("basalt did not write %s", abs)
 }
 
 func freePort() (int, error) {

@@ -21,6 +21,9 @@ type runConfig struct {
 	Rates    []int
 	Streams  int
 	Out      string
+	// CPUProfile, if set, is where basalt serve's CPU profile of the load
+	// steps goes (basalt is then built with -tags benchprofile).
+	CPUProfile string
 }
 
 // scenario is one request shape sent to one process.
@@ -126,7 +129,7 @@ models:
   - {id: bench-an, provider: an, upstream: bench}
   - {id: bench-idle, provider: idle, upstream: bench}
 `, filepath.Join(tmp, "data"), fake.URL, fake.URL, idle.URL)
-	basalt, err := startBasalt(ctx, tmp, config)
+	basalt, err := startBasalt(ctx, tmp, config, cfg.CPUProfile)
 	if err != nil {
 		return err
 	}
@@ -151,6 +154,11 @@ models:
 			step := attack(s, rate, cfg.Duration, s.target(fake.URL, proxy.URL, basalt.URL))
 			rep.Steps = append(rep.Steps, step)
 			fmt.Fprintf(os.Stderr, "%-3s %-40s rate %-5d p50 %7.0fµs p99 %7.0fµs ok %.1f%%\n", s.Key, s.Name, rate, step.P50us, step.P99us, step.Success*100)
+		}
+	}
+	if cfg.CPUProfile != "" {
+		if err := basalt.stopProfile(cfg.CPUProfile); err != nil {
+			fmt.Fprintln(os.Stderr, "cpu profile:", err)
 		}
 	}
 	rep.Streaming = measureStreaming(fake.URL, proxy.URL, basalt.URL)

@@ -56,3 +56,43 @@ func BenchmarkConverseToOpenAI(b *testing.B) {
 		}
 	}
 }
+
+const anthropicUnary = `{"id":"msg_1","type":"message","role":"assistant","model":"m","content":[{"type":"text","text":"Hello there, this is a short answer."}],"stop_reason":"end_turn","stop_sequence":null,"usage":{"input_tokens":12,"output_tokens":9}}`
+
+func benchServe(b *testing.B, h http.Handler, path, body string, hdr map[string]string) {
+	b.Helper()
+	b.ReportAllocs()
+	for b.Loop() {
+		req := httptest.NewRequest("POST", path, strings.NewReader(body))
+		for k, v := range hdr {
+			req.Header.Set(k, v)
+		}
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		if rec.Code != 200 {
+			b.Fatalf("status %d: %s", rec.Code, rec.Body)
+		}
+	}
+}
+
+// BenchmarkChatToOpenAI is one unary Chat Completions request to an
+// OpenAI-compatible upstream (bench scenario c).
+func BenchmarkChatToOpenAI(b *testing.B) {
+	h := benchApp(b, "openai", "application/json", openaiUnary)
+	benchServe(b, h, "/v1/chat/completions", `{"model":"bench","messages":[{"role":"user","content":"Say something short."}],"max_tokens":64}`, nil)
+}
+
+// BenchmarkMessagesToOpenAI is one unary Anthropic Messages request to an
+// OpenAI-compatible upstream (bench scenario d2).
+func BenchmarkMessagesToOpenAI(b *testing.B) {
+	h := benchApp(b, "openai", "application/json", openaiUnary)
+	benchServe(b, h, "/v1/messages", `{"model":"bench","max_tokens":64,"messages":[{"role":"user","content":"Say something short."}]}`,
+		map[string]string{"anthropic-version": "2023-06-01", "Content-Type": "application/json"})
+}
+
+// BenchmarkChatToAnthropic is one unary Chat Completions request to an
+// Anthropic upstream (bench scenario d3).
+func BenchmarkChatToAnthropic(b *testing.B) {
+	h := benchApp(b, "anthropic", "application/json", anthropicUnary)
+	benchServe(b, h, "/v1/chat/completions", `{"model":"bench","messages":[{"role":"user","content":"Say something short."}],"max_tokens":64}`, nil)
+}

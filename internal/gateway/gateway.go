@@ -96,10 +96,12 @@ func (g *Gateway) Converse(ctx context.Context, req *canon.Request, w canon.Even
 	deps = g.healthyFirst(deps)
 	var lastErr error
 	for i, d := range deps {
-		sub := *req
+		// The provider's copy of the request and the writer escape to the
+		// heap; one allocation holds both.
+		at := &attempt{sub: *req, cw: checkedWriter{w: w, start: g.now(), now: g.now}}
+		sub, cw := &at.sub, &at.cw
 		sub.Model = d.Upstream
-		cw := checkedWriter{w: w, start: g.now(), now: g.now}
-		err := d.Provider.Converse(ctx, &sub, &cw)
+		err := d.Provider.Converse(ctx, sub, cw)
 		if err == nil && !cw.stopped && cw.werr == nil {
 			err = apierr.New(apierr.ModelStreamError, "the upstream answer ended before its stop event")
 		}
@@ -176,6 +178,12 @@ func (g *Gateway) markHealthy(d Deployment) {
 	g.mu.Lock()
 	delete(g.unhealthy, key(d))
 	g.mu.Unlock()
+}
+
+// attempt is one try at one deployment.
+type attempt struct {
+	sub canon.Request
+	cw  checkedWriter
 }
 
 // checkedWriter passes events through, records whether any reached the

@@ -43,8 +43,12 @@ func Middleware(next http.Handler, log *slog.Logger) http.Handler {
 		start := time.Now()
 		id := newRequestID()
 		h := w.Header()
-		h.Set("x-amzn-RequestId", id)
-		h.Set("x-request-id", id)
+		// Canonical keys set directly, sharing one value slice (capped at
+		// length one, so an Add copies): Header.Set would canonicalize both
+		// keys and allocate a slice for each on every request.
+		ids := []string{id}
+		h["X-Amzn-Requestid"] = ids
+		h["X-Request-Id"] = ids
 		r = r.WithContext(context.WithValue(r.Context(), ctxKey{}, id))
 		rw := &statusWriter{ResponseWriter: w}
 		defer func() {
@@ -60,8 +64,12 @@ func Middleware(next http.Handler, log *slog.Logger) http.Handler {
 					_, _ = rw.Write([]byte(`{"message":"The server encountered an internal error while processing the request."}`))
 				}
 			}
-			log.DebugContext(r.Context(), "request", "request_id", id, "method", r.Method, "path", r.URL.EscapedPath(),
-				"proto", r.Proto, "status", rw.status, "duration_ms", time.Since(start).Milliseconds())
+			// Checked first: the arguments (a path, boxed numbers) are
+			// otherwise built on every request even with debug logging off.
+			if log.Enabled(r.Context(), slog.LevelDebug) {
+				log.DebugContext(r.Context(), "request", "request_id", id, "method", r.Method, "path", r.URL.EscapedPath(),
+					"proto", r.Proto, "status", rw.status, "duration_ms", time.Since(start).Milliseconds())
+			}
 		}()
 		next.ServeHTTP(rw, r)
 	})

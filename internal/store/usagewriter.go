@@ -21,6 +21,10 @@ type UsageWriter struct {
 	closed  bool
 }
 
+// batchLinger is how long the writer waits, after the first row of a
+// batch, for more rows to write in the same transaction.
+const batchLinger = 25 * time.Millisecond
+
 // NewUsageWriter starts the writer goroutine; Close stops it.
 func NewUsageWriter(db *DB, log *slog.Logger) *UsageWriter {
 	w := &UsageWriter{db: db, log: log, ch: make(chan Usage, 4096), done: make(chan struct{})}
@@ -58,8 +62,14 @@ func (w *UsageWriter) Close() {
 func (w *UsageWriter) loop() {
 	defer close(w.done)
 	batch := make([]Usage, 0, 256)
+	linger := time.NewTimer(batchLinger)
+	linger.Stop()
 	for u := range w.ch {
 		batch = append(batch[:0], u)
+		// Wait a moment for more rows before writing: under load, one
+		// transaction per row (one WAL commit each) cost more CPU than the
+		// requests being recorded.
+		linger.Reset(batchLinger)
 	drain:
 		for len(batch) < cap(batch) {
 			select {
@@ -68,10 +78,11 @@ func (w *UsageWriter) loop() {
 					break drain
 				}
 				batch = append(batch, u)
-			default:
+			case <-linger.C:
 				break drain
 			}
 		}
+		linger.Stop()
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		if err := w.db.recordBatch(ctx, batch); err != nil {
 			w.log.Warn("usage rows not recorded", "rows", len(batch), "err", err)

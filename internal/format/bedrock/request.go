@@ -8,6 +8,7 @@ import (
 	"io"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/basalt-gateway/basalt/internal/apierr"
@@ -101,14 +102,14 @@ func ToCanon(modelID string, w *ConverseRequest) (*canon.Request, error) {
 		return nil, apierr.Validationf("A conversation must start with a user message. Try again with a conversation that starts with a user message.")
 	}
 	for i, sb := range w.System {
-		b, ok := v.systemBlock(fmt.Sprintf("system.%d", i), sb)
+		b, ok := v.systemBlock("system."+strconv.Itoa(i), sb)
 		if ok {
 			req.System = append(req.System, b)
 		}
 	}
-	toolUses := map[string]bool{} // ids from the previous assistant turn
+	var toolUses map[string]bool // ids from the previous assistant turn (nil: none)
 	for i, m := range w.Messages {
-		path := fmt.Sprintf("messages.%d", i)
+		path := "messages." + strconv.Itoa(i) // not fmt: this runs for every message
 		var role canon.Role
 		switch m.Role {
 		case "user":
@@ -127,7 +128,7 @@ func ToCanon(modelID string, w *ConverseRequest) (*canon.Request, error) {
 		}
 		msg := canon.Message{Role: role}
 		for j, cb := range m.Content {
-			b, ok := v.contentBlock(fmt.Sprintf("%s.content.%d", path, j), role, cb)
+			b, ok := v.contentBlock(path+".content."+strconv.Itoa(j), role, cb)
 			if ok {
 				msg.Content = append(msg.Content, b)
 			}
@@ -135,10 +136,13 @@ func ToCanon(modelID string, w *ConverseRequest) (*canon.Request, error) {
 		if len(msg.Content) == 0 && len(v.errs) == 0 {
 			v.fail("The content field in the Message object at %s is empty. Add a ContentBlock object to the content field and try again.", path)
 		}
-		nextUses := map[string]bool{}
+		var nextUses map[string]bool // made on the first toolUse: most turns have none
 		for _, b := range msg.Content {
 			switch b.Type {
 			case canon.BlockToolUse:
+				if nextUses == nil {
+					nextUses = map[string]bool{}
+				}
 				nextUses[b.ToolUse.ID] = true
 			case canon.BlockToolResult:
 				if !toolUses[b.ToolResult.ToolUseID] {
@@ -413,7 +417,7 @@ func (v *validator) toolResult(path string, tr *ToolResult) (canon.Block, bool) 
 	}
 	out := &canon.ToolResult{ToolUseID: tr.ToolUseID, Status: tr.Status}
 	for i, c := range tr.Content {
-		p := fmt.Sprintf("%s.content.%d", path, i)
+		p := path + ".content." + strconv.Itoa(i)
 		if n := count(len(c.JSON) > 0, c.Text != nil, c.Image != nil, c.Document != nil, c.Video != nil, len(c.SearchResult) > 0); n != 1 {
 			v.unionErr(p, "ToolResultContentBlock", n)
 			ok = false
@@ -511,7 +515,7 @@ func (v *validator) toolConfig(tc *ToolConfig) *canon.ToolConfig {
 	}
 	names := map[string]bool{}
 	for i, t := range tc.Tools {
-		path := fmt.Sprintf("toolConfig.tools.%d", i)
+		path := "toolConfig.tools." + strconv.Itoa(i)
 		if n := count(t.ToolSpec != nil, len(t.SystemTool) > 0, t.CachePoint != nil); n != 1 {
 			v.unionErr(path, "Tool", n)
 			continue

@@ -100,13 +100,13 @@ func checkNestedKeys(body []byte) error {
 		return jsonError(err)
 	}
 	for i, m := range raw.Messages {
-		if err := unknownKeys(m, messageKeys, fmt.Sprintf("messages[%d]", i)); err != nil {
+		if err := unknownKeys(m, messageKeys, keyPath{"messages", "", i, 0}); err != nil {
 			return err
 		}
 		var parts []map[string]json.RawMessage
 		if c := bytes.TrimSpace(m["content"]); len(c) > 0 && c[0] == '[' && json.Unmarshal(c, &parts) == nil {
 			for j, p := range parts {
-				if err := unknownKeys(p, partKeys, fmt.Sprintf("messages[%d].content[%d]", i, j)); err != nil {
+				if err := unknownKeys(p, partKeys, keyPath{"messages", "content", i, j}); err != nil {
 					return err
 				}
 			}
@@ -114,21 +114,36 @@ func checkNestedKeys(body []byte) error {
 		var calls []map[string]json.RawMessage
 		if c := bytes.TrimSpace(m["tool_calls"]); len(c) > 0 && c[0] == '[' && json.Unmarshal(c, &calls) == nil {
 			for j, tc := range calls {
-				if err := unknownKeys(tc, toolCallKeys, fmt.Sprintf("messages[%d].tool_calls[%d]", i, j)); err != nil {
+				if err := unknownKeys(tc, toolCallKeys, keyPath{"messages", "tool_calls", i, j}); err != nil {
 					return err
 				}
 			}
 		}
 	}
 	for i, t := range raw.Tools {
-		if err := unknownKeys(t, toolKeys, fmt.Sprintf("tools[%d]", i)); err != nil {
+		if err := unknownKeys(t, toolKeys, keyPath{"tools", "", i, 0}); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-func unknownKeys(m map[string]json.RawMessage, allowed map[string]bool, where string) error {
+// keyPath names an element for an error message, e.g. messages[2] or
+// messages[2].content[0]; it is only rendered when there is an error, so
+// that checking every message of every request formats nothing.
+type keyPath struct {
+	list, sub string
+	i, j      int
+}
+
+func (p keyPath) String() string {
+	if p.sub == "" {
+		return fmt.Sprintf("%s[%d]", p.list, p.i)
+	}
+	return fmt.Sprintf("%s[%d].%s[%d]", p.list, p.i, p.sub, p.j)
+}
+
+func unknownKeys(m map[string]json.RawMessage, allowed map[string]bool, where keyPath) error {
 	var bad []string
 	for k, v := range m {
 		if !allowed[k] && !isNull(v) {
@@ -139,7 +154,7 @@ func unknownKeys(m map[string]json.RawMessage, allowed map[string]bool, where st
 		return nil
 	}
 	sort.Strings(bad)
-	return apierr.Validationf("Unrecognized argument(s) in %s: %s. This gateway does not support them.", where, strings.Join(bad, ", "))
+	return apierr.Validationf("Unrecognized argument(s) in %s: %s. This gateway does not support them.", where.String(), strings.Join(bad, ", "))
 }
 
 func isNull(v json.RawMessage) bool {

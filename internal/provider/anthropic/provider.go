@@ -86,7 +86,7 @@ func New(cfg Config) (*Provider, error) {
 	}
 	client := cfg.HTTPClient
 	if client == nil {
-		client = &http.Client{}
+		client = &http.Client{Transport: newTransport()}
 	}
 	return &Provider{
 		name:     cfg.Name,
@@ -97,6 +97,20 @@ func New(cfg Config) (*Provider, error) {
 		client:   client,
 		opts:     format.Options{DefaultMaxTokens: cfg.DefaultMaxTokens},
 	}, nil
+}
+
+// maxIdleConnsPerHost sizes the default transport's pool of keep-alive
+// connections to the API: net/http's default of 2 makes most concurrent
+// calls dial anew, which dominated the gateway's tail latency under load.
+const maxIdleConnsPerHost = 512
+
+// newTransport is http.DefaultTransport's configuration with a pool sized
+// for a gateway's concurrency.
+func newTransport() *http.Transport {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.MaxIdleConns = 2 * maxIdleConnsPerHost
+	t.MaxIdleConnsPerHost = maxIdleConnsPerHost
+	return t
 }
 
 // Name returns the configured provider name.
@@ -118,7 +132,7 @@ func (p *Provider) converse(ctx context.Context, req *canon.Request, w canon.Eve
 	}
 	betas := body.AnthropicBeta
 	body.AnthropicBeta = nil // the direct API takes betas as a header
-	payload, err := json.Marshal(body)
+	payload, err := marshalRequest(body)
 	if err != nil {
 		return apierr.Wrap(apierr.Internal, err, "the request for provider %q could not be encoded", p.name)
 	}
@@ -126,21 +140,28 @@ func (p *Provider) converse(ctx context.Context, req *canon.Request, w canon.Eve
 	if err != nil {
 		return apierr.Wrap(apierr.Internal, err, "the request for provider %q could not be built", p.name)
 	}
-	h := hreq.Header
-	h.Set("content-type", "application/json")
-	h.Set("anthropic-version", p.version)
+	// The headers go straight into a right-sized map under their canonical
+	// keys, their values sharing one array (each slice capped at length
+	// one, so an Add elsewhere copies): Header.Set would canonicalize each
+	// key and allocate each value separately on every call.
+	accept := "application/json"
+	if body.Stream {
+		accept = "text/event-stream"
+	}
+	vals := [...]string{"application/json", p.version, accept, "basalt", p.apiKey, ""}
+	h := make(http.Header, 6)
+	h["Content-Type"] = vals[0:1:1]
+	h["Anthropic-Version"] = vals[1:2:2]
+	h["Accept"] = vals[2:3:3]
+	h["User-Agent"] = vals[3:4:4]
 	if p.apiKey != "" {
-		h.Set("x-api-key", p.apiKey)
+		h["X-Api-Key"] = vals[4:5:5]
 	}
 	if len(betas) > 0 {
-		h.Set("anthropic-beta", strings.Join(betas, ","))
+		vals[5] = strings.Join(betas, ",")
+		h["Anthropic-Beta"] = vals[5:6:6]
 	}
-	if body.Stream {
-		h.Set("accept", "text/event-stream")
-	} else {
-		h.Set("accept", "application/json")
-	}
-	h.Set("user-agent", "basalt")
+	hreq.Header = h
 
 	resp, err := p.client.Do(hreq)
 	if err != nil {
@@ -158,10 +179,21 @@ func (p *Provider) converse(ctx context.Context, req *canon.Request, w canon.Eve
 	ropts := format.ResponseOptions{AdditionalResponseFieldPaths: req.AdditionalResponseFieldPaths}
 	// The content type decides, not what we asked for: a proxy that
 	// ignores "stream" still gives a usable answer.
-	if mt, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type")); mt == "text/event-stream" {
+	if isEventStream(resp.Header.Get("Content-Type")) {
 		return p.stream(ctx, resp.Body, w, ropts)
 	}
 	return p.unary(ctx, resp.Body, w, ropts)
+}
+
+// marshalRequest encodes body as json.Marshal does, without json.Marshal's
+// second pass over the output of MessagesRequest.MarshalJSON (a compaction
+// that, when the request has no Extra keys, changes nothing: that output
+// is json.Marshal's own).
+func marshalRequest(body *format.MessagesRequest) ([]byte, error) {
+	if len(body.Extra) == 0 {
+		return body.MarshalJSON()
+	}
+	return json.Marshal(body)
 }
 
 func (p *Provider) stream(ctx context.Context, body io.Reader, w canon.EventWriter, opts format.ResponseOptions) error {
@@ -250,4 +282,18 @@ func (p *Provider) redact(err error) error {
 		clean.Cause = errors.New(strings.ReplaceAll(ae.Cause.Error(), p.apiKey, "[redacted]"))
 	}
 	return &clean
+}
+
+// isEventStream reports whether a Content-Type is text/event-stream. The
+// two values upstreams send are answered without mime.ParseMediaType, which
+// allocates a parameter map on every call; anything else goes through it.
+func isEventStream(ct string) bool {
+	switch ct {
+	case "text/event-stream":
+		return true
+	case "application/json":
+		return false
+	}
+	mt, _, _ := mime.ParseMediaType(ct)
+	return mt == "text/event-stream"
 }
