@@ -273,7 +273,8 @@ func TestInvokeClaude(t *testing.T) {
 }
 
 // TestInvokeValidation checks Bedrock's errors for bad Claude bodies and
-// for model families InvokeModel does not speak yet.
+// for model families InvokeModel does not speak yet (the other text
+// families are in invoke_families_test.go).
 func TestInvokeValidation(t *testing.T) {
 	fake := fakeupstream.NewAnthropic(t)
 	b := start(t, routeClaudeID(app.ProviderSpec{Name: "claude", Type: "anthropic", BaseURL: fake.URL, APIKey: "k"}))
@@ -287,7 +288,7 @@ func TestInvokeValidation(t *testing.T) {
 			"Malformed input request: #: extraneous key [model] is not permitted#: extraneous key [stream] is not permitted"},
 		{"no anthropic_version", claudeID, []byte(`{"max_tokens":5,"messages":[{"role":"user","content":"hi"}]}`), "required key [anthropic_version] not found"},
 		{"messages not a list", claudeID, []byte(`{"anthropic_version":"bedrock-2023-05-31","max_tokens":5,"messages":5}`), "Malformed input request"},
-		{"non-Claude family", "amazon.nova-lite-v1:0", claudeBody(t, nil), "supports only the Anthropic Claude family"},
+		{"family without a native body", "amazon.titan-embed-text-v2:0", claudeBody(t, nil), `is of family "titan-embed"`},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

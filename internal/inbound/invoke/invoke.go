@@ -1,9 +1,12 @@
 // Package invoke is the inbound Bedrock runtime InvokeModel surface:
 // POST /model/{modelId}/invoke and /invoke-with-response-stream, whose
-// bodies are each model family's native JSON. So far it speaks the
-// Anthropic Claude family (the Messages body with anthropic_version
-// "bedrock-2023-05-31"); other model ids are refused with a
-// ValidationException that says so.
+// bodies are each model family's native JSON. It speaks the text families
+// listed in families.go (Anthropic Claude, Amazon Nova, Amazon Titan Text,
+// Meta Llama, Mistral, Cohere Command R): each body is decoded by its internal/format package into the
+// canonical request, so any provider can answer it, and the answer is
+// encoded back into the family's own response body or stream chunks. Other
+// families (embeddings, images, rerank, …) are refused with a
+// ValidationException that lists the families that work.
 package invoke
 
 import (
@@ -60,17 +63,9 @@ func (s Shape) Decode(r *http.Request) (*canon.Request, error) {
 	if err != nil {
 		return nil, err
 	}
-	family := ""
-	if s.Family != nil {
-		family = s.Family(modelID)
-	}
-	if family != FamilyClaude {
-		if family == "" {
-			family = "unknown"
-		}
-		return nil, apierr.Validationf("InvokeModel on this gateway supports only the Anthropic Claude family (anthropic.claude-* model ids, "+
-			"with the Messages body and anthropic_version %q) so far; model %q is of family %q. Use Converse for this model.",
-			BedrockAnthropicVersion, modelID, family)
+	c, err := s.codec(modelID)
+	if err != nil {
+		return nil, err
 	}
 	limit := s.MaxBody
 	if limit <= 0 {
@@ -80,12 +75,33 @@ func (s Shape) Decode(r *http.Request) (*canon.Request, error) {
 	if err != nil {
 		return nil, err
 	}
-	req, err := DecodeClaude(modelID, body)
+	req, style, err := c.decode(modelID, body)
 	if err != nil {
 		return nil, err
 	}
+	if style != nil {
+		styles.Store(req, style)
+	}
 	req.Stream = s.Stream
 	return req, nil
+}
+
+// codec returns the body format of modelID's family, or the
+// ValidationException Bedrock-shaped clients get for a family this gateway
+// does not speak on InvokeModel.
+func (s Shape) codec(modelID string) (codec, error) {
+	family := ""
+	if s.Family != nil {
+		family = s.Family(modelID)
+	}
+	if c, ok := codecs[family]; ok {
+		return c, nil
+	}
+	if family == "" {
+		family = "unknown"
+	}
+	return codec{}, apierr.Validationf("InvokeModel on this gateway supports the native bodies of these model families so far: %s; "+
+		"model %q is of family %q. Use Converse for other text models.", supported(), modelID, family)
 }
 
 // claudeKeys are the top-level keys a Bedrock Claude body may carry.
@@ -143,10 +159,12 @@ func malformed(msg string) error {
 
 // NewEncoder returns the event-stream encoder or the unary one.
 func (s Shape) NewEncoder(w http.ResponseWriter, r *http.Request, req *canon.Request) server.Encoder {
+	c, _ := s.codec(req.Model) // Decode succeeded, so the family is known
+	style, _ := styles.LoadAndDelete(req)
 	if s.Stream {
-		return newStream(w, req.Model)
+		return newStream(w, c, req.Model, style)
 	}
-	return &unary{w: w, model: req.Model, acc: canon.NewAccumulator(), start: time.Now()}
+	return &unary{w: w, model: req.Model, codec: c, style: style, acc: canon.NewAccumulator(), start: time.Now()}
 }
 
 // WriteError answers as Bedrock does.
@@ -157,6 +175,8 @@ func (Shape) WriteError(w http.ResponseWriter, _ *http.Request, err error) {
 type unary struct {
 	w     http.ResponseWriter
 	model string
+	codec codec
+	style any
 	acc   *canon.Accumulator
 	start time.Time
 	wrote bool
@@ -174,7 +194,7 @@ func (u *unary) Finish() error {
 	if err != nil {
 		return apierr.Wrap(apierr.ModelStreamError, err, "the model's answer was incomplete")
 	}
-	body, err := json.Marshal(anthropic.ResponseFromCanon(resp, u.model))
+	body, err := marshalBody(u.codec.response(resp, u.model, u.style))
 	if err != nil {
 		return apierr.Wrap(apierr.Internal, err, "the answer could not be encoded")
 	}

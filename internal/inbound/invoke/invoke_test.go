@@ -11,19 +11,13 @@ import (
 	"testing"
 
 	"github.com/basalt-gateway/basalt/internal/apierr"
+	"github.com/basalt-gateway/basalt/internal/catalog"
 )
-
-func claudeOnly(id string) string {
-	if strings.HasPrefix(id, "anthropic.claude") {
-		return FamilyClaude
-	}
-	return "nova"
-}
 
 func decode(body string, model string) error {
 	r := httptest.NewRequest("POST", "/model/x/invoke", strings.NewReader(body))
 	r.SetPathValue("modelId", model)
-	_, err := Shape{Family: claudeOnly}.Decode(r)
+	_, err := Shape{Family: catalog.FamilyFromID}.Decode(r)
 	return err
 }
 
@@ -38,7 +32,15 @@ func TestDecodeClaude(t *testing.T) {
 		{"wrong version", "anthropic.claude-x", strings.Replace(ok, "bedrock-2023-05-31", "2023-06-01", 1), "#/anthropic_version"},
 		{"no max_tokens", "anthropic.claude-x", `{"anthropic_version":"bedrock-2023-05-31","messages":[{"role":"user","content":"hi"}]}`, "required key [max_tokens] not found"},
 		{"not an object", "anthropic.claude-x", `[1]`, "Malformed input request"},
-		{"nova", "amazon.nova-lite-v1:0", ok, `supports only the Anthropic Claude family`},
+		{"claude body to nova", "amazon.nova-lite-v1:0", ok, `#: extraneous key [anthropic_version] is not permitted#: extraneous key [max_tokens] is not permitted`},
+		{"nova", "us.amazon.nova-lite-v1:0", `{"messages":[{"role":"user","content":[{"text":"hi"}]}]}`, ""},
+		{"titan", "amazon.titan-text-express-v1", `{"inputText":"hi"}`, ""},
+		{"llama", "meta.llama3-8b-instruct-v1:0", `{"prompt":"hi"}`, ""},
+		{"mistral prompt", "mistral.mistral-7b-instruct-v0:2", `{"prompt":"<s>[INST] hi [/INST]"}`, ""},
+		{"mistral chat", "mistral.mistral-large-2407-v1:0", `{"messages":[{"role":"user","content":"hi"}]}`, ""},
+		{"cohere", "cohere.command-r-v1:0", `{"message":"hi"}`, ""},
+		{"embeddings", "amazon.titan-embed-text-v2:0", `{"inputText":"hi"}`, `model "amazon.titan-embed-text-v2:0" is of family "titan-embed"`},
+		{"unknown", "my-alias", `{"inputText":"hi"}`, `Amazon Titan Text (amazon.titan-text-*`},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -84,4 +86,45 @@ func FuzzDecodeClaude(f *testing.F) {
 			}
 		}
 	})
+}
+
+func TestFamiliesMatchCatalog(t *testing.T) {
+	for _, c := range []struct{ id, family string }{
+		{"anthropic.claude-3-haiku-20240307-v1:0", FamilyClaude},
+		{"us.amazon.nova-pro-v1:0", FamilyNova},
+		{"amazon.nova-2-lite-v1:0", FamilyNova},
+		{"amazon.titan-text-premier-v1:0", FamilyTitan},
+		{"meta.llama4-scout-17b-instruct-v1:0", FamilyLlama},
+		{"mistral.mistral-large-2407-v1:0", FamilyMistral},
+		{"cohere.command-r-plus-v1:0", FamilyCohere},
+	} {
+		if got := catalog.FamilyFromID(c.id); got != c.family {
+			t.Errorf("FamilyFromID(%q) = %q, want %q", c.id, got, c.family)
+		}
+		if _, ok := codecs[c.family]; !ok {
+			t.Errorf("no codec for %q", c.family)
+		}
+	}
+}
+
+// TestStylesCarried: a style recorded by Decode reaches NewEncoder and is
+// then forgotten.
+func TestStylesCarried(t *testing.T) {
+	r := httptest.NewRequest("POST", "/model/x/invoke", strings.NewReader(`{"messages":[{"role":"user","content":"hi"}]}`))
+	r.SetPathValue("modelId", "mistral.mistral-large-2407-v1:0")
+	s := Shape{Family: catalog.FamilyFromID}
+	req, err := s.Decode(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := styles.Load(req); !ok {
+		t.Fatal("style not recorded")
+	}
+	enc := s.NewEncoder(httptest.NewRecorder(), r, req)
+	if u, ok := enc.(*unary); !ok || u.style == nil {
+		t.Fatalf("encoder = %#v", enc)
+	}
+	if _, ok := styles.Load(req); ok {
+		t.Fatal("style not deleted")
+	}
 }

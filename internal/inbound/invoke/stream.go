@@ -8,7 +8,6 @@ import (
 
 	"github.com/basalt-gateway/basalt/internal/apierr"
 	"github.com/basalt-gateway/basalt/internal/canon"
-	"github.com/basalt-gateway/basalt/internal/format/anthropic"
 	"github.com/basalt-gateway/basalt/internal/format/bedrock"
 	"github.com/basalt-gateway/basalt/internal/inbound/converse"
 	"github.com/basalt-gateway/basalt/internal/wire/eventstream"
@@ -25,12 +24,13 @@ type InvocationMetrics struct {
 	CacheWriteInputTokenCount int   `json:"cacheWriteInputTokenCount"`
 }
 
-// stream writes each Anthropic stream event as an event-stream `chunk`
-// whose payload is {"bytes": "<base64 of the event JSON>"}, as Bedrock's
-// Claude stream does; ping events are not forwarded.
+// stream writes each native stream object of the model's family (for
+// Claude the Anthropic stream events, ping excepted) as an event-stream
+// `chunk` whose payload is {"bytes": "<base64 of the object's JSON>"}, as
+// Bedrock does, with "amazon-bedrock-invocationMetrics" in the last one.
 type stream struct {
 	w         http.ResponseWriter
-	enc       *anthropic.StreamEncoder
+	enc       chunkEncoder
 	ew        *eventstream.Writer
 	start     time.Time
 	firstByte int64
@@ -38,9 +38,9 @@ type stream struct {
 	failed    bool
 }
 
-func newStream(w http.ResponseWriter, model string) *stream {
+func newStream(w http.ResponseWriter, c codec, model string, style any) *stream {
 	s := &stream{w: w, start: time.Now()}
-	s.enc = anthropic.NewStreamEncoder(s.sink, anthropic.StreamEncoderOptions{Model: model, MessageStopExtra: s.metrics})
+	s.enc = c.stream(s.sink, model, style, s.metrics)
 	return s
 }
 
@@ -53,10 +53,7 @@ func (s *stream) metrics(u canon.Usage, latencyMs int64) (string, any) {
 		CacheReadInputTokenCount: u.CacheReadTokens, CacheWriteInputTokenCount: u.CacheWriteTokens}
 }
 
-func (s *stream) sink(name string, data []byte) error {
-	if name == anthropic.EventPing {
-		return nil
-	}
+func (s *stream) sink(data []byte) error {
 	if s.ew == nil {
 		h := s.w.Header()
 		h.Set("Content-Type", eventstream.ContentType)

@@ -1,0 +1,325 @@
+// Package llama is the InvokeModel body dialect of Meta Llama
+// (meta.llama3-*, meta.llama4-*): the request body into the canonical
+// request, and canonical answers into Llama's response body and stream
+// chunks. It is pure: no I/O.
+//
+// Request: {"prompt": "…", "max_gen_len", "temperature", "top_p",
+// "images"?}. The prompt is parsed back into a conversation (ParsePrompt):
+// Bedrock's Llama models take the chat template already rendered, and a
+// canonical request must carry messages so that any provider can answer.
+// Decisions:
+//
+//   - A prompt with Llama 3 headers (<|start_header_id|>role<|end_header_id|>)
+//     or Llama 4 headers (<|header_start|>role<|header_end|>) is split into
+//     turns; system turns become the system prompt, ipython/tool turns are
+//     user turns, consecutive turns of one role are merged, empty turns are
+//     dropped, and a final assistant turn with text is kept as a prefill. A
+//     prompt without headers is one user message, as written.
+//   - "images" (Llama 3.2 vision: base64 strings) become image blocks of the
+//     last user turn; <|image|> markers are removed from the text.
+//   - stop_reason is "length" for max_tokens (and a full context window),
+//     "stop" otherwise.
+//   - Stream chunks: one per text delta, {"generation": "…",
+//     "prompt_token_count": null, "generation_token_count": null,
+//     "stop_reason": null} (the counts are known only at the end), then a
+//     final chunk with "generation": "", both counts, the stop reason and
+//     the last-chunk member (Bedrock's "amazon-bedrock-invocationMetrics").
+package llama
+
+import (
+	"bytes"
+	"encoding/base64"
+	"encoding/json"
+	"strconv"
+	"strings"
+
+	"github.com/basalt-gateway/basalt/internal/apierr"
+	"github.com/basalt-gateway/basalt/internal/canon"
+)
+
+// DecodeRequest validates a Llama body for modelID and converts it. Every
+// problem is a Validation error starting "Malformed input request:" that
+// names the bad keys.
+func DecodeRequest(modelID string, body []byte) (*canon.Request, error) {
+	var problems []string
+	top, ok := parseObject("#", body, &problems, "prompt", "max_gen_len", "temperature", "top_p", "images")
+	if !ok {
+		return nil, malformed(problems)
+	}
+	top.require("prompt")
+	prompt, _ := top.str("prompt")
+	req := &canon.Request{Model: modelID}
+	req.Inference.MaxTokens = top.integer("max_gen_len", 1, 1_000_000)
+	req.Inference.Temperature = top.number("temperature", 0, 1)
+	req.Inference.TopP = top.number("top_p", 0, 1)
+	images := top.images("images")
+	if len(problems) > 0 {
+		return nil, malformed(problems)
+	}
+	system, msgs, err := ParsePrompt(prompt)
+	if err != nil {
+		return nil, malformed([]string{"#/prompt: " + err.Error()})
+	}
+	if len(images) > 0 {
+		last := &msgs[len(msgs)-1]
+		if last.Role != canon.RoleUser {
+			last = &msgs[len(msgs)-2]
+		}
+		last.Content = append(images, last.Content...)
+	}
+	req.System, req.Messages = system, msgs
+	return req, nil
+}
+
+// images decodes an array of base64 images.
+func (o *object) images(k string) []canon.Block {
+	v := o.get(k)
+	if v == nil {
+		return nil
+	}
+	var ss []string
+	if json.Unmarshal(v, &ss) != nil {
+		o.wrongType(k, "JSONArray of String")
+		return nil
+	}
+	var out []canon.Block
+	for i, s := range ss {
+		b, err := base64.StdEncoding.DecodeString(s)
+		format := imageFormat(b)
+		if err != nil || format == "" {
+			*o.problems = append(*o.problems, o.sub(k)+"/"+strconv.Itoa(i)+": not a base64 PNG, JPEG, GIF or WebP image")
+			continue
+		}
+		out = append(out, canon.Block{Type: canon.BlockImage, Image: &canon.Media{Format: format, Bytes: b}})
+	}
+	return out
+}
+
+func imageFormat(b []byte) string {
+	switch {
+	case bytes.HasPrefix(b, []byte("\x89PNG\r\n\x1a\n")):
+		return "png"
+	case bytes.HasPrefix(b, []byte{0xff, 0xd8, 0xff}):
+		return "jpeg"
+	case bytes.HasPrefix(b, []byte("GIF8")):
+		return "gif"
+	case len(b) >= 12 && string(b[:4]) == "RIFF" && string(b[8:12]) == "WEBP":
+		return "webp"
+	}
+	return ""
+}
+
+// The chat template's special tokens; Llama 4 spellings are rewritten to
+// Llama 3's before parsing.
+const (
+	beginOfText = "<|begin_of_text|>"
+	headerStart = "<|start_header_id|>"
+	headerEnd   = "<|end_header_id|>"
+	eot         = "<|eot_id|>"
+	eom         = "<|eom_id|>"
+	endOfText   = "<|end_of_text|>"
+	imageToken  = "<|image|>"
+)
+
+var llama4 = strings.NewReplacer("<|header_start|>", headerStart, "<|header_end|>", headerEnd, "<|eot|>", eot, "<|eom|>", eom)
+
+// ParsePrompt turns a prompt in the Llama 3 or 4 chat template into the
+// system prompt and the conversation (see the package comment); a prompt
+// without headers is one user message.
+func ParsePrompt(prompt string) (system []canon.Block, msgs []canon.Message, err error) {
+	p := llama4.Replace(prompt)
+	p = strings.TrimPrefix(strings.TrimLeft(p, " \t\r\n"), beginOfText)
+	if !strings.Contains(p, headerStart) {
+		text := strings.ReplaceAll(strings.ReplaceAll(p, imageToken, ""), endOfText, "")
+		if strings.TrimSpace(text) == "" {
+			return nil, nil, errText("the prompt is empty")
+		}
+		return nil, []canon.Message{{Role: canon.RoleUser, Content: []canon.Block{canon.TextBlock(text)}}}, nil
+	}
+	if lead := strings.TrimSpace(p[:strings.Index(p, headerStart)]); lead != "" {
+		return nil, nil, errText("text before the first " + headerStart + " header")
+	}
+	p = p[strings.Index(p, headerStart):]
+	for turn := 0; p != ""; turn++ {
+		rest, ok := strings.CutPrefix(p, headerStart)
+		if !ok {
+			if strings.TrimSpace(strings.ReplaceAll(p, endOfText, "")) != "" {
+				return nil, nil, errText("text after turn " + strconv.Itoa(turn) + " outside any header")
+			}
+			break
+		}
+		role, rest, ok := strings.Cut(rest, headerEnd)
+		if !ok {
+			return nil, nil, errText("turn " + strconv.Itoa(turn) + ": " + headerStart + " without " + headerEnd)
+		}
+		rest = strings.TrimPrefix(rest, "\n\n")
+		end := len(rest)
+		for _, tok := range []string{eot, eom, headerStart} {
+			if i := strings.Index(rest, tok); i >= 0 && i < end {
+				end = i
+			}
+		}
+		content := strings.ReplaceAll(rest[:end], imageToken, "")
+		rest = rest[end:]
+		rest = strings.TrimPrefix(strings.TrimPrefix(rest, eot), eom)
+		p = strings.TrimLeft(rest, "\n")
+		if strings.TrimSpace(content) == "" {
+			continue
+		}
+		switch r := strings.TrimSpace(role); r {
+		case "system":
+			system = append(system, canon.TextBlock(content))
+		case "user", "ipython", "tool":
+			msgs = appendTurn(msgs, canon.RoleUser, content)
+		case "assistant":
+			msgs = appendTurn(msgs, canon.RoleAssistant, content)
+		default:
+			return nil, nil, errText("turn " + strconv.Itoa(turn) + ": unknown role " + strconv.Quote(r) + " (use system, user, assistant or ipython)")
+		}
+	}
+	if len(msgs) == 0 {
+		return nil, nil, errText("the prompt has no user turn")
+	}
+	if msgs[0].Role != canon.RoleUser {
+		return nil, nil, errText("the conversation must start with a user turn")
+	}
+	return system, msgs, nil
+}
+
+type errText string
+
+func (e errText) Error() string { return string(e) }
+
+func appendTurn(msgs []canon.Message, role canon.Role, text string) []canon.Message {
+	if n := len(msgs); n > 0 && msgs[n-1].Role == role {
+		msgs[n-1].Content = append(msgs[n-1].Content, canon.TextBlock(text))
+		return msgs
+	}
+	return append(msgs, canon.Message{Role: role, Content: []canon.Block{canon.TextBlock(text)}})
+}
+
+// Response is Llama's answer body.
+type Response struct {
+	Generation           string `json:"generation"`
+	PromptTokenCount     int    `json:"prompt_token_count"`
+	GenerationTokenCount int    `json:"generation_token_count"`
+	StopReason           string `json:"stop_reason"`
+}
+
+// StopReason is Llama's word for a canonical stop reason.
+func StopReason(s canon.StopReason) string {
+	if s == canon.StopMaxTokens || s == canon.StopContextWindowExceeded {
+		return "length"
+	}
+	return "stop"
+}
+
+// ResponseFromCanon converts a canonical answer: its text blocks joined
+// (Llama's body has no tool use or reasoning).
+func ResponseFromCanon(r *canon.Response) *Response {
+	var sb strings.Builder
+	for _, b := range r.Message.Content {
+		if b.Type == canon.BlockText {
+			sb.WriteString(b.Text)
+		}
+	}
+	return &Response{Generation: sb.String(), PromptTokenCount: r.Usage.InputTokens + r.Usage.CacheReadTokens + r.Usage.CacheWriteTokens,
+		GenerationTokenCount: r.Usage.OutputTokens, StopReason: StopReason(r.StopReason)}
+}
+
+// StreamEncoder turns canonical events into Llama's stream chunks (see the
+// package comment). The chunk passed to the sink is only valid during the
+// call. It is not safe for concurrent use.
+type StreamEncoder struct {
+	sink    func(chunk []byte) error
+	last    func(u canon.Usage, latencyMs int64) (string, any)
+	stop    canon.StopReason
+	stopped bool
+	done    bool
+}
+
+// NewStreamEncoder returns an encoder writing chunks to sink; last, if not
+// nil, adds one member to the final chunk.
+func NewStreamEncoder(sink func(chunk []byte) error, last func(u canon.Usage, latencyMs int64) (string, any)) *StreamEncoder {
+	return &StreamEncoder{sink: sink, last: last}
+}
+
+// Done reports whether the final chunk has been written.
+func (e *StreamEncoder) Done() bool { return e.done }
+
+type chunk struct {
+	Generation           string  `json:"generation"`
+	PromptTokenCount     *int    `json:"prompt_token_count"`
+	GenerationTokenCount *int    `json:"generation_token_count"`
+	StopReason           *string `json:"stop_reason"`
+}
+
+// WriteEvent encodes one canonical event.
+func (e *StreamEncoder) WriteEvent(ev canon.Event) error {
+	if e.done {
+		return nil
+	}
+	switch ev.Kind {
+	case canon.EventBlockDelta:
+		if ev.Delta != canon.DeltaText || ev.Text == "" {
+			return nil
+		}
+		return e.emit(chunk{Generation: ev.Text}, "", nil)
+	case canon.EventMessageStop:
+		e.stopped, e.stop = true, ev.StopReason
+	case canon.EventMetadata:
+		return e.end(ev.Usage, ev.LatencyMs)
+	}
+	return nil
+}
+
+// Finish writes the final chunk if the answer stopped without usage; a
+// stream that never stopped is an error.
+func (e *StreamEncoder) Finish() error {
+	if e.done {
+		return nil
+	}
+	if !e.stopped {
+		return apierr.New(apierr.ModelStreamError, "the model's answer ended before its stop event")
+	}
+	return e.end(canon.Usage{}, 0)
+}
+
+func (e *StreamEncoder) end(u canon.Usage, latencyMs int64) error {
+	if !e.stopped {
+		return apierr.New(apierr.ModelStreamError, "the model's answer reported usage before its stop event")
+	}
+	e.done = true
+	in, out := u.InputTokens+u.CacheReadTokens+u.CacheWriteTokens, u.OutputTokens
+	reason := StopReason(e.stop)
+	key, extra := "", any(nil)
+	if e.last != nil {
+		key, extra = e.last(u, latencyMs)
+	}
+	return e.emit(chunk{PromptTokenCount: &in, GenerationTokenCount: &out, StopReason: &reason}, key, extra)
+}
+
+func (e *StreamEncoder) emit(c chunk, key string, extra any) error {
+	b, err := json.Marshal(c)
+	if err == nil && key != "" {
+		b, err = appendMember(b, key, extra)
+	}
+	if err != nil {
+		return apierr.Wrap(apierr.Internal, err, "a stream chunk could not be encoded")
+	}
+	return e.sink(b)
+}
+
+// appendMember adds "key": value to the JSON object obj.
+func appendMember(obj []byte, key string, value any) ([]byte, error) {
+	vb, err := json.Marshal(value)
+	if err != nil {
+		return nil, err
+	}
+	kb, _ := json.Marshal(key)
+	obj = append(obj[:len(obj)-1], ',')
+	obj = append(obj, kb...)
+	obj = append(obj, ':')
+	obj = append(obj, vb...)
+	return append(obj, '}'), nil
+}
