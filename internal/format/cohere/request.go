@@ -35,6 +35,7 @@ package cohere
 import (
 	"bytes"
 	"encoding/json"
+	"github.com/basalt-gateway/basalt/internal/format/nativejson"
 	"sort"
 	"strconv"
 	"strings"
@@ -92,41 +93,41 @@ type Call struct {
 // that names the bad keys.
 func DecodeRequest(modelID string, body []byte) (*canon.Request, *Call, error) {
 	var problems []string
-	top, ok := parseObject("#", body, &problems, topKeys...)
+	top, ok := nativejson.ParseObject("#", body, &problems, topKeys...)
 	if !ok {
-		return nil, nil, malformed(problems)
+		return nil, nil, nativejson.Malformed(problems)
 	}
-	top.require("message")
-	message, _ := top.str("message")
-	preamble, _ := top.str("preamble")
+	top.Require("message")
+	message, _ := top.Str("message")
+	preamble, _ := top.Str("preamble")
 	req := &canon.Request{Model: modelID}
 	ic := &req.Inference
-	ic.MaxTokens = top.integer("max_tokens", 1, 1_000_000)
-	ic.Temperature = top.number("temperature", 0, 5)
-	ic.TopP = top.number("p", 0, 1)
-	ic.TopK = top.integer("k", 0, 500)
-	if s := top.integer("seed", 0, 1<<31-1); s != nil {
+	ic.MaxTokens = top.Integer("max_tokens", 1, 1_000_000)
+	ic.Temperature = top.Number("temperature", 0, 5)
+	ic.TopP = top.Number("p", 0, 1)
+	ic.TopK = top.Integer("k", 0, 500)
+	if s := top.Integer("seed", 0, 1<<31-1); s != nil {
 		seed := int64(*s)
 		ic.Seed = &seed
 	}
-	ic.StopSequences = top.strings("stop_sequences", 100)
+	ic.StopSequences = top.Strings("stop_sequences", 100)
 	for _, k := range []string{"frequency_penalty", "presence_penalty"} {
-		if v := top.number(k, 0, 1); v != nil && *v != 0 {
-			top.fail(k, "a value other than 0 is not supported by this gateway; leave it out or send 0")
+		if v := top.Number(k, 0, 1); v != nil && *v != 0 {
+			top.Fail(k, "a value other than 0 is not supported by this gateway; leave it out or send 0")
 		}
 	}
 	for _, k := range []string{"search_queries_only", "return_prompt", "raw_prompting", "force_single_step"} {
-		if v := top.get(k); v != nil {
+		if v := top.Get(k); v != nil {
 			var b bool
 			if json.Unmarshal(v, &b) != nil {
-				top.wrongType(k, "Boolean")
+				top.WrongType(k, "Boolean")
 			} else if b && k != "force_single_step" {
-				top.fail(k, "true is not supported by this gateway; leave it out or send false")
+				top.Fail(k, "true is not supported by this gateway; leave it out or send false")
 			}
 		}
 	}
-	if v, ok := top.str("prompt_truncation"); ok && v != "OFF" && v != "AUTO" && v != "AUTO_PRESERVE_ORDER" {
-		top.fail("prompt_truncation", strconv.Quote(v)+" is not a valid enum value (use OFF, AUTO or AUTO_PRESERVE_ORDER)")
+	if v, ok := top.Str("prompt_truncation"); ok && v != "OFF" && v != "AUTO" && v != "AUTO_PRESERVE_ORDER" {
+		top.Fail("prompt_truncation", strconv.Quote(v)+" is not a valid enum value (use OFF, AUTO or AUTO_PRESERVE_ORDER)")
 	}
 	var history []Turn
 	decodeInto(top, "chat_history", &history)
@@ -137,7 +138,7 @@ func DecodeRequest(modelID string, body []byte) (*canon.Request, *Call, error) {
 	var results []ToolResult
 	decodeInto(top, "tool_results", &results)
 	if len(problems) > 0 {
-		return nil, nil, malformed(problems)
+		return nil, nil, nativejson.Malformed(problems)
 	}
 
 	if preamble != "" {
@@ -166,10 +167,10 @@ func DecodeRequest(modelID string, body []byte) (*canon.Request, *Call, error) {
 	}
 	b.add(canon.RoleUser, textBlocks(message)...)
 	if len(problems) > 0 {
-		return nil, nil, malformed(problems)
+		return nil, nil, nativejson.Malformed(problems)
 	}
 	if len(b.msgs) == 0 || b.msgs[0].Role != canon.RoleUser || b.msgs[len(b.msgs)-1].Role != canon.RoleUser {
-		return nil, nil, malformed([]string{"#/message: the conversation must start and end with a user turn (send a message or tool_results)"})
+		return nil, nil, nativejson.Malformed([]string{"#/message: the conversation must start and end with a user turn (send a message or tool_results)"})
 	}
 	if len(docs) > 0 {
 		var sb strings.Builder
@@ -192,8 +193,8 @@ func DecodeRequest(modelID string, body []byte) (*canon.Request, *Call, error) {
 }
 
 // decodeInto decodes top's member k into v, recording a type problem.
-func decodeInto(top *object, k string, v any) {
-	raw := top.get(k)
+func decodeInto(top *nativejson.Object, k string, v any) {
+	raw := top.Get(k)
 	if raw == nil {
 		return
 	}
@@ -206,7 +207,7 @@ func decodeInto(top *object, k string, v any) {
 		} else {
 			msg = "does not match its schema (" + msg + ")"
 		}
-		top.fail(k, msg)
+		top.Fail(k, msg)
 	}
 }
 

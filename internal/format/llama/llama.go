@@ -30,6 +30,7 @@ import (
 	"bytes"
 	"encoding/base64"
 	"encoding/json"
+	"github.com/basalt-gateway/basalt/internal/format/nativejson"
 	"strconv"
 	"strings"
 
@@ -42,23 +43,23 @@ import (
 // names the bad keys.
 func DecodeRequest(modelID string, body []byte) (*canon.Request, error) {
 	var problems []string
-	top, ok := parseObject("#", body, &problems, "prompt", "max_gen_len", "temperature", "top_p", "images")
+	top, ok := nativejson.ParseObject("#", body, &problems, "prompt", "max_gen_len", "temperature", "top_p", "images")
 	if !ok {
-		return nil, malformed(problems)
+		return nil, nativejson.Malformed(problems)
 	}
-	top.require("prompt")
-	prompt, _ := top.str("prompt")
+	top.Require("prompt")
+	prompt, _ := top.Str("prompt")
 	req := &canon.Request{Model: modelID}
-	req.Inference.MaxTokens = top.integer("max_gen_len", 1, 1_000_000)
-	req.Inference.Temperature = top.number("temperature", 0, 1)
-	req.Inference.TopP = top.number("top_p", 0, 1)
-	images := top.images("images")
+	req.Inference.MaxTokens = top.Integer("max_gen_len", 1, 1_000_000)
+	req.Inference.Temperature = top.Number("temperature", 0, 1)
+	req.Inference.TopP = top.Number("top_p", 0, 1)
+	images := images(top, "images")
 	if len(problems) > 0 {
-		return nil, malformed(problems)
+		return nil, nativejson.Malformed(problems)
 	}
 	system, msgs, err := ParsePrompt(prompt)
 	if err != nil {
-		return nil, malformed([]string{"#/prompt: " + err.Error()})
+		return nil, nativejson.Malformed([]string{"#/prompt: " + err.Error()})
 	}
 	if len(images) > 0 {
 		last := &msgs[len(msgs)-1]
@@ -72,14 +73,14 @@ func DecodeRequest(modelID string, body []byte) (*canon.Request, error) {
 }
 
 // images decodes an array of base64 images.
-func (o *object) images(k string) []canon.Block {
-	v := o.get(k)
+func images(o *nativejson.Object, k string) []canon.Block {
+	v := o.Get(k)
 	if v == nil {
 		return nil
 	}
 	var ss []string
 	if json.Unmarshal(v, &ss) != nil {
-		o.wrongType(k, "JSONArray of String")
+		o.WrongType(k, "JSONArray of String")
 		return nil
 	}
 	var out []canon.Block
@@ -87,7 +88,7 @@ func (o *object) images(k string) []canon.Block {
 		b, err := base64.StdEncoding.DecodeString(s)
 		format := imageFormat(b)
 		if err != nil || format == "" {
-			*o.problems = append(*o.problems, o.sub(k)+"/"+strconv.Itoa(i)+": not a base64 PNG, JPEG, GIF or WebP image")
+			o.Problem(o.Sub(k) + "/" + strconv.Itoa(i) + ": not a base64 PNG, JPEG, GIF or WebP image")
 			continue
 		}
 		out = append(out, canon.Block{Type: canon.BlockImage, Image: &canon.Media{Format: format, Bytes: b}})

@@ -32,6 +32,7 @@ package mistral
 
 import (
 	"encoding/json"
+	"github.com/basalt-gateway/basalt/internal/format/nativejson"
 	"strconv"
 	"strings"
 
@@ -65,71 +66,71 @@ func DecodeRequest(modelID string, body []byte) (*canon.Request, Style, error) {
 		req, err := decodeChat(modelID, body)
 		return req, StyleChat, err
 	}
-	top, ok := parseObject("#", body, &problems, promptKeys...)
+	top, ok := nativejson.ParseObject("#", body, &problems, promptKeys...)
 	if !ok {
-		return nil, StylePrompt, malformed(problems)
+		return nil, StylePrompt, nativejson.Malformed(problems)
 	}
-	top.require("prompt")
-	prompt, _ := top.str("prompt")
+	top.Require("prompt")
+	prompt, _ := top.Str("prompt")
 	req := &canon.Request{Model: modelID}
 	inference(top, &req.Inference)
 	if len(problems) > 0 {
-		return nil, StylePrompt, malformed(problems)
+		return nil, StylePrompt, nativejson.Malformed(problems)
 	}
 	system, msgs, err := ParsePrompt(prompt)
 	if err != nil {
-		return nil, StylePrompt, malformed([]string{"#/prompt: " + err.Error()})
+		return nil, StylePrompt, nativejson.Malformed([]string{"#/prompt: " + err.Error()})
 	}
 	req.System, req.Messages = system, msgs
 	return req, StylePrompt, nil
 }
 
-func inference(top *object, ic *canon.InferenceConfig) {
-	ic.MaxTokens = top.integer("max_tokens", 1, 1_000_000)
-	ic.Temperature = top.number("temperature", 0, 1)
-	ic.TopP = top.number("top_p", 0, 1)
-	ic.TopK = top.integer("top_k", 0, 1_000_000)
-	ic.StopSequences = top.strings("stop", 10)
+func inference(top *nativejson.Object, ic *canon.InferenceConfig) {
+	ic.MaxTokens = top.Integer("max_tokens", 1, 1_000_000)
+	ic.Temperature = top.Number("temperature", 0, 1)
+	ic.TopP = top.Number("top_p", 0, 1)
+	ic.TopK = top.Integer("top_k", 0, 1_000_000)
+	ic.StopSequences = top.Strings("stop", 10)
 }
 
 func decodeChat(modelID string, body []byte) (*canon.Request, error) {
 	var problems []string
-	top, ok := parseObject("#", body, &problems, chatKeys...)
+	top, ok := nativejson.ParseObject("#", body, &problems, chatKeys...)
 	if !ok {
-		return nil, malformed(problems)
+		return nil, nativejson.Malformed(problems)
 	}
 	var ic canon.InferenceConfig
 	inference(top, &ic)
 	var msgs []json.RawMessage
-	if !top.require("messages") {
-	} else if json.Unmarshal(top.get("messages"), &msgs) != nil {
-		top.wrongType("messages", "JSONArray")
+	if !top.Require("messages") {
+	} else if json.Unmarshal(top.Get("messages"), &msgs) != nil {
+		top.WrongType("messages", "JSONArray")
 	} else if len(msgs) == 0 {
-		top.fail("messages", "expected minimum item count: 1, found: 0")
+		top.Fail("messages", "expected minimum item count: 1, found: 0")
 	}
 	for i, m := range msgs {
-		parseObject("#/messages/"+strconv.Itoa(i), m, &problems, messageKeys...)
+		nativejson.ParseObject("#/messages/"+strconv.Itoa(i), m, &problems, messageKeys...)
 	}
 	if len(problems) > 0 {
-		return nil, malformed(problems)
+		return nil, nativejson.Malformed(problems)
 	}
 	// Mistral says "any" where OpenAI says "required".
-	if tc := top.get("tool_choice"); tc != nil && string(tc) == `"any"` {
-		top.m["tool_choice"] = json.RawMessage(`"required"`)
-		b, err := json.Marshal(top.m)
+	if tc := top.Get("tool_choice"); tc != nil && string(tc) == `"any"` {
+		top.Raw()["tool_choice"] = json.RawMessage(`"required"`)
+		b, err := json.Marshal(top.Raw())
 		if err != nil {
-			return nil, malformed([]string{"#: " + err.Error()})
+			return nil, nativejson.Malformed([]string{"#: " + err.Error()})
 		}
 		body = b
 	}
 	cr, err := openai.DecodeRequest(body)
 	if err != nil {
-		return nil, malformed([]string{"#: " + apierr.As(err).Message})
+		return nil, nativejson.Malformed([]string{"#: " + apierr.As(err).Message})
 	}
 	cr.Model = modelID
 	req, err := openai.RequestToCanon(cr)
 	if err != nil {
-		return nil, malformed([]string{"#: " + apierr.As(err).Message})
+		return nil, nativejson.Malformed([]string{"#: " + apierr.As(err).Message})
 	}
 	req.Inference = ic
 	return req, nil

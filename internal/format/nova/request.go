@@ -25,6 +25,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"github.com/basalt-gateway/basalt/internal/format/nativejson"
 	"strconv"
 	"strings"
 
@@ -47,36 +48,36 @@ var (
 // (roles, tool results) read as Converse's do.
 func DecodeRequest(modelID string, body []byte) (*canon.Request, error) {
 	var problems []string
-	top, ok := parseObject("#", body, &problems, topKeys...)
+	top, ok := nativejson.ParseObject("#", body, &problems, topKeys...)
 	if !ok {
-		return nil, malformed(problems)
+		return nil, nativejson.Malformed(problems)
 	}
-	top.require("messages")
-	if v, ok := top.str("schemaVersion"); ok && v != SchemaVersion {
-		top.fail("schemaVersion", `"`+v+`" is not a valid enum value (use "`+SchemaVersion+`")`)
+	top.Require("messages")
+	if v, ok := top.Str("schemaVersion"); ok && v != SchemaVersion {
+		top.Fail("schemaVersion", `"`+v+`" is not a valid enum value (use "`+SchemaVersion+`")`)
 	}
 	var w bedrock.ConverseRequest
-	if raw := top.get("messages"); raw != nil {
+	if raw := top.Get("messages"); raw != nil {
 		strict(top, "messages", raw, &w.Messages)
 	}
-	if raw := top.get("system"); raw != nil {
+	if raw := top.Get("system"); raw != nil {
 		strict(top, "system", raw, &w.System)
 	}
-	if raw := top.get("toolConfig"); raw != nil {
+	if raw := top.Get("toolConfig"); raw != nil {
 		var tc bedrock.ToolConfig
 		if strict(top, "toolConfig", raw, &tc) {
 			w.ToolConfig = &tc
 		}
 	}
 	var inf canon.InferenceConfig
-	if raw := top.get("inferenceConfig"); raw != nil {
-		if ic, ok := parseObject("#/inferenceConfig", raw, &problems, inferenceKeys...); ok {
+	if raw := top.Get("inferenceConfig"); raw != nil {
+		if ic, ok := nativejson.ParseObject("#/inferenceConfig", raw, &problems, inferenceKeys...); ok {
 			inf = inference(ic)
 		}
 	}
 	var reasoning *canon.ReasoningConfig
-	if raw := top.get("reasoningConfig"); raw != nil {
-		if rc, ok := parseObject("#/reasoningConfig", raw, &problems, reasoningKeys...); ok {
+	if raw := top.Get("reasoningConfig"); raw != nil {
+		if rc, ok := nativejson.ParseObject("#/reasoningConfig", raw, &problems, reasoningKeys...); ok {
 			reasoning = reasoningConfig(rc)
 		}
 	}
@@ -93,7 +94,7 @@ func DecodeRequest(modelID string, body []byte) (*canon.Request, error) {
 		}
 	}
 	if len(problems) > 0 {
-		return nil, malformed(problems)
+		return nil, nativejson.Malformed(problems)
 	}
 	req, err := bedrock.ToCanon(modelID, &w)
 	if err != nil {
@@ -122,31 +123,31 @@ func refused(cb bedrock.ContentBlock) []string {
 	return ks
 }
 
-func inference(ic *object) canon.InferenceConfig {
+func inference(ic *nativejson.Object) canon.InferenceConfig {
 	var out canon.InferenceConfig
-	out.MaxTokens = ic.integer("maxTokens", 1, 1_000_000)
-	if alt := ic.integer("max_new_tokens", 1, 1_000_000); out.MaxTokens == nil {
+	out.MaxTokens = ic.Integer("maxTokens", 1, 1_000_000)
+	if alt := ic.Integer("max_new_tokens", 1, 1_000_000); out.MaxTokens == nil {
 		out.MaxTokens = alt
 	}
-	out.Temperature = ic.number("temperature", 0, 1)
-	out.TopP = ic.number("topP", 0, 1)
-	if alt := ic.number("top_p", 0, 1); out.TopP == nil {
+	out.Temperature = ic.Number("temperature", 0, 1)
+	out.TopP = ic.Number("topP", 0, 1)
+	if alt := ic.Number("top_p", 0, 1); out.TopP == nil {
 		out.TopP = alt
 	}
-	out.TopK = ic.integer("topK", 0, 1<<31-1)
-	if alt := ic.integer("top_k", 0, 1<<31-1); out.TopK == nil {
+	out.TopK = ic.Integer("topK", 0, 1<<31-1)
+	if alt := ic.Integer("top_k", 0, 1<<31-1); out.TopK == nil {
 		out.TopK = alt
 	}
-	out.StopSequences = ic.strings("stopSequences", 2500)
+	out.StopSequences = ic.Strings("stopSequences", 2500)
 	return out
 }
 
-func reasoningConfig(rc *object) *canon.ReasoningConfig {
-	rc.require("type")
-	typ, _ := rc.str("type")
-	effort, hasEffort := rc.str("maxReasoningEffort")
+func reasoningConfig(rc *nativejson.Object) *canon.ReasoningConfig {
+	rc.Require("type")
+	typ, _ := rc.Str("type")
+	effort, hasEffort := rc.Str("maxReasoningEffort")
 	if hasEffort && effort != "low" && effort != "medium" && effort != "high" {
-		rc.fail("maxReasoningEffort", `"`+effort+`" is not a valid enum value (use "low", "medium" or "high")`)
+		rc.Fail("maxReasoningEffort", `"`+effort+`" is not a valid enum value (use "low", "medium" or "high")`)
 	}
 	switch typ {
 	case "enabled":
@@ -154,13 +155,13 @@ func reasoningConfig(rc *object) *canon.ReasoningConfig {
 	case "disabled", "":
 		return nil
 	}
-	rc.fail("type", `"`+typ+`" is not a valid enum value (use "enabled" or "disabled")`)
+	rc.Fail("type", `"`+typ+`" is not a valid enum value (use "enabled" or "disabled")`)
 	return nil
 }
 
 // strict decodes raw into v refusing unknown members, recording a problem
 // under o's key k on failure.
-func strict(o *object, k string, raw json.RawMessage, v any) bool {
+func strict(o *nativejson.Object, k string, raw json.RawMessage, v any) bool {
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
 	err := dec.Decode(v)
@@ -170,19 +171,19 @@ func strict(o *object, k string, raw json.RawMessage, v any) bool {
 	var te *json.UnmarshalTypeError
 	switch {
 	case errors.As(err, &te):
-		path := o.sub(k)
+		path := o.Sub(k)
 		if te.Field != "" {
 			// te.Field is relative to v's type: "0.content.1.text" or "tools".
-			path = o.path + "/" + k + "/" + strings.ReplaceAll(te.Field, ".", "/")
+			path = o.Path() + "/" + k + "/" + strings.ReplaceAll(te.Field, ".", "/")
 		}
-		*o.problems = append(*o.problems, path+": expected type: "+jsonType(te.Type.Kind().String())+", found: "+valueType(te.Value))
+		o.Problem(path + ": expected type: " + jsonType(te.Type.Kind().String()) + ", found: " + valueType(te.Value))
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
 		name := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
-		o.fail(k, "extraneous key ["+name+"] is not permitted")
+		o.Fail(k, "extraneous key ["+name+"] is not permitted")
 	case strings.Contains(err.Error(), "base64"):
-		o.fail(k, "a bytes member is not valid base64")
+		o.Fail(k, "a bytes member is not valid base64")
 	default:
-		o.fail(k, strings.TrimPrefix(err.Error(), "json: "))
+		o.Fail(k, strings.TrimPrefix(err.Error(), "json: "))
 	}
 	return false
 }

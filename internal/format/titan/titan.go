@@ -22,6 +22,7 @@ package titan
 
 import (
 	"encoding/json"
+	"github.com/basalt-gateway/basalt/internal/format/nativejson"
 	"strings"
 
 	"github.com/basalt-gateway/basalt/internal/apierr"
@@ -33,26 +34,26 @@ import (
 // that names the bad keys.
 func DecodeRequest(modelID string, body []byte) (*canon.Request, error) {
 	var problems []string
-	top, ok := parseObject("#", body, &problems, "inputText", "textGenerationConfig")
+	top, ok := nativejson.ParseObject("#", body, &problems, "inputText", "textGenerationConfig")
 	if !ok {
-		return nil, malformed(problems)
+		return nil, nativejson.Malformed(problems)
 	}
-	top.require("inputText")
-	text, ok := top.str("inputText")
+	top.Require("inputText")
+	text, ok := top.Str("inputText")
 	if ok && strings.TrimSpace(text) == "" {
-		top.fail("inputText", "expected minLength: 1, actual: 0")
+		top.Fail("inputText", "expected minLength: 1, actual: 0")
 	}
 	req := &canon.Request{Model: modelID}
-	if raw := top.get("textGenerationConfig"); raw != nil {
-		if tc, ok := parseObject("#/textGenerationConfig", raw, &problems, "maxTokenCount", "temperature", "topP", "stopSequences"); ok {
-			req.Inference.MaxTokens = tc.integer("maxTokenCount", 0, 1_000_000)
-			req.Inference.Temperature = tc.number("temperature", 0, 1)
-			req.Inference.TopP = tc.number("topP", 0, 1)
-			req.Inference.StopSequences = tc.strings("stopSequences", 100)
+	if raw := top.Get("textGenerationConfig"); raw != nil {
+		if tc, ok := nativejson.ParseObject("#/textGenerationConfig", raw, &problems, "maxTokenCount", "temperature", "topP", "stopSequences"); ok {
+			req.Inference.MaxTokens = tc.Integer("maxTokenCount", 0, 1_000_000)
+			req.Inference.Temperature = tc.Number("temperature", 0, 1)
+			req.Inference.TopP = tc.Number("topP", 0, 1)
+			req.Inference.StopSequences = tc.Strings("stopSequences", 100)
 		}
 	}
 	if len(problems) > 0 {
-		return nil, malformed(problems)
+		return nil, nativejson.Malformed(problems)
 	}
 	req.Messages = []canon.Message{{Role: canon.RoleUser, Content: []canon.Block{canon.TextBlock(text)}}}
 	return req, nil
