@@ -1,7 +1,6 @@
 package bedrock
 
 import (
-	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
@@ -25,8 +24,8 @@ func TestDecodeRequestGolden(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			got := compactJSON(t, req)
-			golden.Assert(t, strings.TrimSuffix(f, ".wire.json")+".canon.json", append(got, '\n'))
+			got := golden.JSON(t, req)
+			golden.Assert(t, strings.TrimSuffix(f, ".wire.json")+".canon.json", got)
 		})
 	}
 }
@@ -76,53 +75,4 @@ func FuzzDecodeRequest(f *testing.F) {
 			}
 		}
 	})
-}
-
-// compactJSON marshals v with zero values pruned, so goldens show only
-// what a case sets.
-func compactJSON(t *testing.T, v any) []byte {
-	t.Helper()
-	raw, err := json.Marshal(v)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var tree any
-	if err := json.Unmarshal(raw, &tree); err != nil {
-		t.Fatal(err)
-	}
-	out, _ := json.MarshalIndent(prune(tree), "", "  ")
-	return out
-}
-
-func prune(v any) any {
-	switch x := v.(type) {
-	case map[string]any:
-		for k, e := range x {
-			e = prune(e)
-			switch e := e.(type) {
-			case nil:
-				delete(x, k)
-			case string:
-				if e == "" {
-					delete(x, k)
-					continue
-				}
-				x[k] = e
-			case bool:
-				if !e {
-					delete(x, k)
-					continue
-				}
-				x[k] = e
-			default:
-				x[k] = e
-			}
-		}
-		return x
-	case []any:
-		for i := range x {
-			x[i] = prune(x[i])
-		}
-	}
-	return v
 }

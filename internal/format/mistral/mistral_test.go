@@ -15,69 +15,10 @@ import (
 
 const testModel = "mistral.mistral-large-2407-v1:0"
 
-func glob(t testing.TB, pat string) []string {
-	t.Helper()
-	fs, _ := filepath.Glob(pat)
-	if len(fs) == 0 {
-		t.Fatalf("no files match %s", pat)
-	}
-	return fs
-}
-
-// readable is v as indented JSON without zero members.
-func readable(t *testing.T, v any) []byte {
-	t.Helper()
-	raw, err := json.Marshal(v)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var tree any
-	if err := json.Unmarshal(raw, &tree); err != nil {
-		t.Fatal(err)
-	}
-	out, _ := json.MarshalIndent(prune(tree), "", "  ")
-	return append(out, '\n')
-}
-
-func prune(v any) any {
-	switch x := v.(type) {
-	case map[string]any:
-		for k, e := range x {
-			e = prune(e)
-			switch e := e.(type) {
-			case nil:
-				delete(x, k)
-			case string:
-				if e == "" {
-					delete(x, k)
-				}
-			case bool:
-				if !e {
-					delete(x, k)
-				}
-			case map[string]any:
-				if len(e) == 0 {
-					delete(x, k)
-				}
-			case []any:
-				if len(e) == 0 {
-					delete(x, k)
-				}
-			}
-		}
-		return x
-	case []any:
-		for i := range x {
-			x[i] = prune(x[i])
-		}
-	}
-	return v
-}
-
 // TestDecodeRequestGolden: testdata/request/<case>.wire.json (a body as a
 // client sends it) → <case>.canon.json.
 func TestDecodeRequestGolden(t *testing.T) {
-	for _, f := range glob(t, "testdata/request/*.wire.json") {
+	for _, f := range golden.Glob(t, "testdata/request/*.wire.json") {
 		t.Run(filepath.Base(f), func(t *testing.T) {
 			body, _ := os.ReadFile(f)
 			req, style, err := DecodeRequest(testModel, body)
@@ -87,7 +28,7 @@ func TestDecodeRequestGolden(t *testing.T) {
 			if want := strings.HasPrefix(filepath.Base(f), "chat_"); (style == StyleChat) != want {
 				t.Errorf("style = %d for %s", style, f)
 			}
-			golden.Assert(t, strings.TrimSuffix(f, ".wire.json")+".canon.json", readable(t, req))
+			golden.Assert(t, strings.TrimSuffix(f, ".wire.json")+".canon.json", golden.JSON(t, req))
 		})
 	}
 }
@@ -95,7 +36,7 @@ func TestDecodeRequestGolden(t *testing.T) {
 // TestDecodeRequestInvalid: testdata/request/invalid/<case>.wire.json →
 // the ValidationException message in <case>.err.
 func TestDecodeRequestInvalid(t *testing.T) {
-	for _, f := range glob(t, "testdata/request/invalid/*.wire.json") {
+	for _, f := range golden.Glob(t, "testdata/request/invalid/*.wire.json") {
 		t.Run(filepath.Base(f), func(t *testing.T) {
 			body, _ := os.ReadFile(f)
 			_, _, err := DecodeRequest(testModel, body)
@@ -110,7 +51,7 @@ func TestDecodeRequestInvalid(t *testing.T) {
 
 func FuzzDecodeRequest(f *testing.F) {
 	for _, pat := range []string{"testdata/request/*.wire.json", "testdata/request/invalid/*.wire.json"} {
-		for _, file := range glob(f, pat) {
+		for _, file := range golden.Glob(f, pat) {
 			b, _ := os.ReadFile(file)
 			f.Add(b)
 		}

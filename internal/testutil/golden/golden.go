@@ -3,6 +3,7 @@
 package golden
 
 import (
+	"encoding/json"
 	"flag"
 	"os"
 	"path/filepath"
@@ -35,4 +36,61 @@ func Assert(t testing.TB, path string, got []byte) {
 	if diff := cmp.Diff(string(want), string(got)); diff != "" {
 		t.Errorf("%s mismatch (-want +got):\n%s", path, diff)
 	}
+}
+
+// Glob returns the files matching pat and fails the test if there are none,
+// so a renamed testdata folder cannot turn a golden test into a no-op.
+func Glob(t testing.TB, pat string) []string {
+	t.Helper()
+	fs, _ := filepath.Glob(pat)
+	if len(fs) == 0 {
+		t.Fatalf("no files match %s", pat)
+	}
+	return fs
+}
+
+// JSON is v as indented JSON with null, "" and false members left out, so a
+// golden file shows only what a case sets. Empty objects stay: in canon an
+// empty struct can mean something (a cache point without a TTL). It ends
+// with a newline.
+func JSON(t testing.TB, v any) []byte {
+	t.Helper()
+	raw, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tree any
+	if err := json.Unmarshal(raw, &tree); err != nil {
+		t.Fatal(err)
+	}
+	out, _ := json.MarshalIndent(prune(tree), "", "  ")
+	return append(out, '\n')
+}
+
+func prune(v any) any {
+	switch x := v.(type) {
+	case map[string]any:
+		for k, e := range x {
+			e = prune(e)
+			x[k] = e
+			switch e := e.(type) {
+			case nil:
+				delete(x, k)
+			case string:
+				if e == "" {
+					delete(x, k)
+				}
+			case bool:
+				if !e {
+					delete(x, k)
+				}
+			}
+		}
+		return x
+	case []any:
+		for i := range x {
+			x[i] = prune(x[i])
+		}
+	}
+	return v
 }
