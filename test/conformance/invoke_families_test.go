@@ -516,7 +516,7 @@ func TestInvokeFamiliesValidation(t *testing.T) {
 		{"cohere extraneous", cohereID, `{"message":"hi","chat_history":[],"stream":true}`, "#: extraneous key [stream] is not permitted"},
 		{"cohere no message", cohereID, `{"prompt":"hi"}`, "#: extraneous key [prompt] is not permitted#: required key [message] not found"},
 		{"llama openai body", llamaID, `{"messages":[{"role":"user","content":"hi"}]}`, "#: extraneous key [messages] is not permitted#: required key [prompt] not found"},
-		{"embeddings family", "amazon.titan-embed-text-v2:0", `{"inputText":"hi"}`,
+		{"rerank family", "amazon.rerank-v1:0", `{"query":"hi","documents":["a"]}`,
 			`Amazon Nova (amazon.nova-micro|lite|pro|premier-*`},
 		{"image family", "amazon.nova-canvas-v1:0", `{"taskType":"TEXT_IMAGE"}`, `model "amazon.nova-canvas-v1:0" is of family "nova-canvas"`},
 	}

@@ -29,8 +29,8 @@ func TestOpenAIModels(t *testing.T) {
 		}
 		ids[m.ID] = m.OwnedBy
 	}
-	if ids["test-model"] != "oa" || ids["basalt-test"] != "local" || len(ids) != 2 {
-		t.Errorf("models = %v, want test-model (oa) and basalt-test (local) only: no catalog-serving provider is configured", ids)
+	if ids["test-model"] != "oa" || ids["basalt-test"] != "local" || ids["basalt-embed"] != "local" || len(ids) != 3 {
+		t.Errorf("models = %v, want test-model (oa), basalt-test and basalt-embed (local) only: no catalog-serving provider is configured", ids)
 	}
 
 	m, err := c.Models.Get(ctx, "test-model")

@@ -153,6 +153,9 @@ func supported() string {
 	for _, f := range Families() {
 		titles = append(titles, codecs[f].title)
 	}
+	for _, f := range []string{FamilyTitanEmbed, FamilyCohereEmbed} {
+		titles = append(titles, embedCodecs[f].title)
+	}
 	return strings.Join(titles, "; ")
 }
 

@@ -4,9 +4,11 @@
 // listed in families.go (Anthropic Claude, Amazon Nova, Amazon Titan Text,
 // Meta Llama, Mistral, Cohere Command R): each body is decoded by its internal/format package into the
 // canonical request, so any provider can answer it, and the answer is
-// encoded back into the family's own response body or stream chunks. Other
-// families (embeddings, images, rerank, …) are refused with a
-// ValidationException that lists the families that work.
+// encoded back into the family's own response body or stream chunks. The
+// embedding families (Amazon Titan Text Embeddings, Cohere Embed; embed.go)
+// are decoded into the canonical embedding request and answered by any
+// provider that embeds. Other families (images, rerank, …) are refused
+// with a ValidationException that lists the families that work.
 package invoke
 
 import (
@@ -48,13 +50,28 @@ type Shape struct {
 var _ server.Shape = Shape{}
 
 // Handler serves InvokeModel (stream false) or
-// InvokeModelWithResponseStream (stream true) through gw.
+// InvokeModelWithResponseStream (stream true) through gw. The embedding
+// families (embed.go) are served through gw's Embed when gw has one.
 func Handler(gw server.Conversation, family func(string) string, stream bool, log *slog.Logger) http.Handler {
 	api := "invoke_model"
 	if stream {
 		api = "invoke_model_stream"
 	}
-	return server.Handle(api, gw, Shape{Stream: stream, Family: family}, log)
+	text := server.Handle(api, gw, Shape{Stream: stream, Family: family}, log)
+	emb, _ := gw.(Embedder)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if modelID, err := converse.ModelID(r); err == nil {
+			fam := ""
+			if family != nil {
+				fam = family(modelID)
+			}
+			if c, ok := embedCodecFor(modelID, fam); ok {
+				serveEmbed(w, r, emb, c, modelID, stream)
+				return
+			}
+		}
+		text.ServeHTTP(w, r)
+	})
 }
 
 // Decode picks the family's body format from the model id and decodes it.

@@ -56,10 +56,13 @@ func New(name string) *Provider { return &Provider{name: name} }
 func (p *Provider) Name() string { return p.name }
 
 // Models lists what the provider serves.
-func (p *Provider) Models() []string { return []string{TestModel} }
+func (p *Provider) Models() []string { return []string{TestModel, EmbedModel} }
 
 // Converse answers req by the package's fixed rules.
 func (p *Provider) Converse(ctx context.Context, req *canon.Request, w canon.EventWriter) error {
+	if req.Model == EmbedModel {
+		return apierr.Validationf("%q is an embedding model: use the embeddings APIs, not a conversation", EmbedModel)
+	}
 	if req.Model != TestModel {
 		return apierr.New(apierr.NotFound, "the local provider serves only %q, not %q", TestModel, req.Model)
 	}

@@ -1,0 +1,121 @@
+package invoke
+
+import (
+	"context"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/basalt-gateway/basalt/internal/apierr"
+	"github.com/basalt-gateway/basalt/internal/canon"
+	"github.com/basalt-gateway/basalt/internal/format/cohereembed"
+	"github.com/basalt-gateway/basalt/internal/format/titanembed"
+	"github.com/basalt-gateway/basalt/internal/inbound/converse"
+	"github.com/basalt-gateway/basalt/internal/server"
+)
+
+// Embedding families served on InvokeModel (strings of
+// internal/catalog/family.go).
+const (
+	FamilyTitanEmbed  = "titan-embed"
+	FamilyCohereEmbed = "cohere-embed"
+)
+
+// localEmbedModel is the built-in lexical embedding model
+// (internal/provider/local), which speaks the Titan v2 body when called
+// by its own id.
+const localEmbedModel = "basalt-embed"
+
+// Embedder is what the embedding families need from the gateway: any
+// provider implementing gateway.Embedder answers through it.
+type Embedder interface {
+	Embed(ctx context.Context, req *canon.EmbedRequest) (*canon.EmbedResponse, error)
+}
+
+// embedCodec is one embedding family's native body format: decode
+// validates the body and returns the canonical request and a function
+// turning the answer into the response body.
+type embedCodec struct {
+	title  string
+	decode func(modelID string, body []byte) (*canon.EmbedRequest, func(ctx context.Context, resp *canon.EmbedResponse) any, error)
+}
+
+var embedCodecs = map[string]embedCodec{
+	FamilyTitanEmbed: {
+		title: "Amazon Titan Text Embeddings (amazon.titan-embed-text-*: inputText, dimensions, normalize, embeddingTypes)",
+		decode: func(modelID string, body []byte) (*canon.EmbedRequest, func(context.Context, *canon.EmbedResponse) any, error) {
+			r, err := titanembed.DecodeRequest(modelID, body)
+			if err != nil {
+				return nil, nil, err
+			}
+			return r.Canon(modelID), func(_ context.Context, resp *canon.EmbedResponse) any {
+				return r.ResponseFromCanon(resp.Embeddings[0], resp.InputTokens)
+			}, nil
+		},
+	},
+	FamilyCohereEmbed: {
+		title: "Cohere Embed (cohere.embed-*: texts, input_type, embedding_types, truncate)",
+		decode: func(modelID string, body []byte) (*canon.EmbedRequest, func(context.Context, *canon.EmbedResponse) any, error) {
+			r, err := cohereembed.DecodeRequest(modelID, body)
+			if err != nil {
+				return nil, nil, err
+			}
+			return r.Canon(modelID), func(ctx context.Context, resp *canon.EmbedResponse) any {
+				return r.ResponseFromCanon(server.RequestID(ctx), resp.Embeddings)
+			}, nil
+		},
+	},
+}
+
+// embedCodecFor returns the embedding body format of modelID, if it has one.
+func embedCodecFor(modelID, family string) (embedCodec, bool) {
+	if modelID == localEmbedModel {
+		return embedCodecs[FamilyTitanEmbed], true
+	}
+	c, ok := embedCodecs[family]
+	return c, ok
+}
+
+// serveEmbed answers an embedding family's InvokeModel call through gw.
+func serveEmbed(w http.ResponseWriter, r *http.Request, gw Embedder, c embedCodec, modelID string, stream bool) {
+	start := time.Now()
+	if stream {
+		converse.WriteError(w, apierr.Validationf("model %q is an embedding model, which InvokeModelWithResponseStream does not serve: use InvokeModel", modelID))
+		return
+	}
+	if gw == nil {
+		converse.WriteError(w, apierr.Validationf("this gateway cannot compute embeddings"))
+		return
+	}
+	body, err := server.ReadBody(r, DefaultMaxBody)
+	if err != nil {
+		converse.WriteError(w, err)
+		return
+	}
+	req, respond, err := c.decode(modelID, body)
+	if err != nil {
+		converse.WriteError(w, err)
+		return
+	}
+	resp, err := gw.Embed(r.Context(), req)
+	if err != nil {
+		converse.WriteError(w, err)
+		return
+	}
+	if len(resp.Embeddings) != len(req.Inputs) {
+		converse.WriteError(w, apierr.New(apierr.ModelError, "the model returned %d embeddings for %d inputs", len(resp.Embeddings), len(req.Inputs)))
+		return
+	}
+	out, err := marshalBody(respond(r.Context(), resp))
+	if err != nil {
+		converse.WriteError(w, apierr.Wrap(apierr.Internal, err, "the answer could not be encoded"))
+		return
+	}
+	h := w.Header()
+	h.Set("Content-Type", "application/json")
+	h.Set("Content-Length", strconv.Itoa(len(out)))
+	h.Set("X-Amzn-Bedrock-Input-Token-Count", strconv.Itoa(resp.InputTokens))
+	h.Set("X-Amzn-Bedrock-Invocation-Latency", strconv.FormatInt(time.Since(start).Milliseconds(), 10))
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(out)
+}
