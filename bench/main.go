@@ -7,8 +7,11 @@
 // and Anthropic wire), a bare httputil.ReverseProxy in front of it (the
 // floor any proxy pays) and `basalt serve` configured against it — then
 // drives each with vegeta at fixed rates and at saturation, measures
-// streaming time to first token and the memory of idle open streams, and
-// writes bench/results/latest.md and latest.json. Every figure that
+// streaming time to first token (the paths taking turns, stream by stream)
+// and, first of all, the memory of idle open streams — each path in a
+// fresh process of its own (basalt built with -tags benchmem), before and
+// after opening the streams, after a forced GC: RSS and Go heap+stack —
+// and writes bench/results/latest.md and latest.json. Every figure that
 // matters is a ratio within one run, because the machine is shared.
 package main
 
@@ -40,12 +43,14 @@ func main() {
 	streams := flag.Int("streams", 1000, "run: concurrent idle streams for the memory scenario")
 	out := flag.String("out", "bench/results", "run: report directory")
 	cpuprofile := flag.String("cpuprofile", "", "run: write a CPU profile of basalt serve during the load steps to this file")
+	only := flag.String("only", "", "run: just one scenario, idle or stream (for iterating; the report is partial)")
 	flag.Parse()
 
 	switch *mode {
 	case "fake":
 		serve(*addr, fakeHandler(fakeOptions{Latency: *latency, Tokens: *tokens, TokenGap: *gap}))
 	case "proxy":
+		handleMemstats()
 		u, err := url.Parse(*upstream)
 		if err != nil {
 			log.Fatal(err)
@@ -56,7 +61,7 @@ func main() {
 		rp.Transport = &http.Transport{MaxIdleConnsPerHost: 1024, ForceAttemptHTTP2: false}
 		serve(*addr, rp)
 	case "run":
-		cfg := runConfig{Duration: *duration, Streams: *streams, Out: *out, CPUProfile: *cpuprofile}
+		cfg := runConfig{Duration: *duration, Streams: *streams, Out: *out, CPUProfile: *cpuprofile, Only: *only}
 		for _, r := range strings.Split(*rates, ",") {
 			if n, err := strconv.Atoi(strings.TrimSpace(r)); err == nil && n > 0 {
 				cfg.Rates = append(cfg.Rates, n)

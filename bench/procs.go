@@ -8,7 +8,10 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"os/signal"
 	"path/filepath"
+	"runtime"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"syscall"
@@ -25,11 +28,19 @@ type proc struct {
 // startSelf re-runs this binary in another mode and reads the address it
 // prints.
 func startSelf(ctx context.Context, name string, args ...string) (*proc, error) {
+	return startSelfEnv(ctx, name, nil, args...)
+}
+
+// startSelfEnv is startSelf with extra environment variables.
+func startSelfEnv(ctx context.Context, name string, env []string, args ...string) (*proc, error) {
 	exe, err := os.Executable()
 	if err != nil {
 		return nil, err
 	}
 	cmd := exec.CommandContext(ctx, exe, args...)
+	if len(env) > 0 {
+		cmd.Env = append(os.Environ(), env...)
+	}
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		return nil, err
@@ -50,18 +61,41 @@ func startSelf(ctx context.Context, name string, args ...string) (*proc, error) 
 // With a cpuprofile path, basalt is built with -tags benchprofile and
 // profiles itself until stopProfile.
 func startBasalt(ctx context.Context, dir, config, cpuprofile string) (*proc, error) {
-	bin := filepath.Join(dir, "basalt")
-	args := []string{"build", "-o", bin}
+	tags := ""
 	if cpuprofile != "" {
-		args = append(args, "-tags", "benchprofile")
+		tags = "benchprofile"
 	}
-	build := exec.CommandContext(ctx, "go", append(args, "./cmd/basalt")...)
-	build.Stderr = os.Stderr
-	if err := build.Run(); err != nil {
-		return nil, fmt.Errorf("building basalt (run from the repository root): %w", err)
+	return startBasaltWith(ctx, dir, config, tags, cpuprofile, nil)
+}
+
+// startBasaltWith builds basalt with the given build tags (once per tag set
+// and directory) and runs it in dir with config and extra environment.
+func startBasaltWith(ctx context.Context, dir, config, tags, cpuprofile string, env []string) (*proc, error) {
+	bin := filepath.Join(dir, "basalt")
+	if tags != "" {
+		bin += "-" + strings.ReplaceAll(tags, ",", "-")
 	}
-	cfgFile := filepath.Join(dir, "basalt.yaml")
-	if err := os.WriteFile(cfgFile, []byte(config), 0o600); err != nil {
+	if _, err := os.Stat(bin); err != nil {
+		args := []string{"build", "-o", bin}
+		if tags != "" {
+			args = append(args, "-tags", tags)
+		}
+		build := exec.CommandContext(ctx, "go", append(args, "./cmd/basalt")...)
+		build.Stderr = os.Stderr
+		if err := build.Run(); err != nil {
+			return nil, fmt.Errorf("building basalt (run from the repository root): %w", err)
+		}
+	}
+	f, err := os.CreateTemp(dir, "basalt-*.yaml")
+	if err != nil {
+		return nil, err
+	}
+	cfgFile := f.Name()
+	if _, err := f.WriteString(config); err != nil {
+		_ = f.Close()
+		return nil, err
+	}
+	if err := f.Close(); err != nil {
 		return nil, err
 	}
 	port, err := freePort()
@@ -71,13 +105,19 @@ func startBasalt(ctx context.Context, dir, config, cpuprofile string) (*proc, er
 	addr := "127.0.0.1:" + strconv.Itoa(port)
 	cmd := exec.CommandContext(ctx, bin, "serve", "--config", cfgFile, "--addr", addr)
 	cmd.Stderr = os.Stderr
+	if len(env) > 0 {
+		cmd.Env = append(os.Environ(), env...)
+	}
 	if cpuprofile != "" {
 		abs, err := filepath.Abs(cpuprofile)
 		if err != nil {
 			return nil, err
 		}
 		_ = os.Remove(abs)
-		cmd.Env = append(os.Environ(), "BASALT_CPUPROFILE="+abs)
+		if cmd.Env == nil {
+			cmd.Env = os.Environ()
+		}
+		cmd.Env = append(cmd.Env, "BASALT_CPUPROFILE="+abs)
 	}
 	if err := cmd.Start(); err != nil {
 		return nil, err
@@ -151,4 +191,59 @@ func (p *proc) rssKB() int {
 		}
 	}
 	return 0
+}
+
+// memstatsEnv names the file a process writes its Go memory figures to on
+// SIGUSR2: basalt built with -tags benchmem, and this binary in proxy mode.
+const memstatsEnv = "BASALT_MEMSTATS"
+
+// handleMemstats is the proxy's side of memstatsEnv, the same as
+// cmd/basalt/memstats_bench.go: on SIGUSR2, GC, return freed memory to the
+// OS and write "HeapInuse StackInuse".
+func handleMemstats() {
+	path := os.Getenv(memstatsEnv)
+	if path == "" {
+		return
+	}
+	ch := make(chan os.Signal, 1)
+	signal.Notify(ch, syscall.SIGUSR2)
+	go func() {
+		for range ch {
+			runtime.GC()
+			debug.FreeOSMemory()
+			var m runtime.MemStats
+			runtime.ReadMemStats(&m)
+			if os.WriteFile(path+".tmp", fmt.Appendf(nil, "%d %d\n", m.HeapInuse, m.StackInuse), 0o600) == nil {
+				_ = os.Rename(path+".tmp", path)
+			}
+		}
+	}()
+}
+
+// memSnapshot is a process's memory after a forced GC.
+type memSnapshot struct {
+	RSSKB       int
+	HeapStackKB int
+	HeapKB      int // HeapStackKB's heap part, for the log
+	StackKB     int
+}
+
+// snapshot asks the process (started with memstatsEnv=path) to collect
+// garbage, waits for its figures, then reads its RSS.
+func (p *proc) snapshot(path string) (memSnapshot, error) {
+	_ = os.Remove(path)
+	if err := p.cmd.Process.Signal(syscall.SIGUSR2); err != nil {
+		return memSnapshot{}, err
+	}
+	for i := 0; i < 200; i++ {
+		if b, err := os.ReadFile(path); err == nil {
+			var heap, stack int
+			if _, err := fmt.Sscan(string(b), &heap, &stack); err != nil {
+				return memSnapshot{}, err
+			}
+			return memSnapshot{RSSKB: p.rssKB(), HeapStackKB: (heap + stack) / 1024, HeapKB: heap / 1024, StackKB: stack / 1024}, nil
+		}
+		time.Sleep(25 * time.Millisecond)
+	}
+	return memSnapshot{}, fmt.Errorf("%s wrote no memory figures", p.name)
 }

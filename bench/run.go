@@ -24,6 +24,8 @@ type runConfig struct {
 	// CPUProfile, if set, is where basalt serve's CPU profile of the load
 	// steps goes (basalt is then built with -tags benchprofile).
 	CPUProfile string
+	// Only, if "idle" or "stream", runs just that scenario (for iterating).
+	Only string
 }
 
 // scenario is one request shape sent to one process.
@@ -106,18 +108,21 @@ func run(ctx context.Context, cfg runConfig) error {
 		return err
 	}
 	defer proxy.stop()
-	// A second fake whose streams stay open and silent, for the memory
-	// scenario, and a third that streams tokens with a gap, for TTFT.
+	// A second fake whose streams stay open and silent after the first
+	// chunk, for the memory scenario. That scenario runs first, each path
+	// in a fresh process of its own, before any load.
 	idle, err := startSelf(ctx, "idle-fake", "-mode", "fake", "-gap", "1h")
 	if err != nil {
 		return err
 	}
 	defer idle.stop()
-	idleProxy, err := startSelf(ctx, "idle-proxy", "-mode", "proxy", "-upstream", idle.URL)
-	if err != nil {
-		return err
+	rep := &Report{Started: time.Now().UTC(), Duration: cfg.Duration.String(), RSSKB: map[string]int{}}
+	if cfg.Streams > 0 {
+		rep.IdleMemory = measureIdle(ctx, cfg.Streams, tmp, idle.URL)
 	}
-	defer idleProxy.stop()
+	if cfg.Only == "idle" {
+		return write(cfg.Out, rep)
+	}
 	config := fmt.Sprintf(`log: {level: warn}
 data_dir: %s
 providers:
@@ -135,7 +140,6 @@ models:
 	}
 	defer basalt.stop()
 
-	rep := &Report{Started: time.Now().UTC(), Duration: cfg.Duration.String(), RSSKB: map[string]int{}}
 	rep.Notes = append(rep.Notes, "Load generator, fake upstream, reverse proxy and Basalt share the same machine; compare within a run only.")
 
 	available := map[string]string{}
@@ -143,6 +147,9 @@ models:
 		available[s.Key] = probe(s.target(fake.URL, proxy.URL, basalt.URL))
 	}
 	rates := append(append([]int(nil), cfg.Rates...), 0)
+	if cfg.Only == "stream" {
+		rates = nil
+	}
 	for _, rate := range rates {
 		for _, s := range scenarios {
 			if why := available[s.Key]; why != "" {
@@ -156,13 +163,18 @@ models:
 			fmt.Fprintf(os.Stderr, "%-3s %-40s rate %-5d p50 %7.0fµs p99 %7.0fµs ok %.1f%%\n", s.Key, s.Name, rate, step.P50us, step.P99us, step.Success*100)
 		}
 	}
-	if cfg.CPUProfile != "" {
+	if cfg.CPUProfile != "" && cfg.Only != "stream" {
 		if err := basalt.stopProfile(cfg.CPUProfile); err != nil {
 			fmt.Fprintln(os.Stderr, "cpu profile:", err)
 		}
 	}
 	rep.Streaming = measureStreaming(fake.URL, proxy.URL, basalt.URL)
-	rep.IdleMemory = measureIdle(cfg.Streams, idleProxy, basalt, idle.URL)
+	if cfg.CPUProfile != "" && cfg.Only == "stream" {
+		// With -only stream the profile covers the streaming scenario.
+		if err := basalt.stopProfile(cfg.CPUProfile); err != nil {
+			fmt.Fprintln(os.Stderr, "cpu profile:", err)
+		}
+	}
 	for _, p := range []*proc{fake, proxy, basalt} {
 		rep.RSSKB[p.name] = p.rssKB()
 	}
@@ -223,33 +235,42 @@ func measureStreaming(direct, proxy, basalt string) []StreamResult {
 		{"Basalt Chat Completions stream → openai", basalt + "/v1/chat/completions", `{"model":"bench-oa","stream":true,"messages":[{"role":"user","content":"hi"}]}`},
 	}
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 8}}
-	var out []StreamResult
-	for _, p := range paths {
-		var samples []time.Duration
-		skipped := ""
-		for i := 0; i < 300 && skipped == ""; i++ {
+	// The paths take turns, one stream each, so that the machine's drift
+	// over the scenario (it is shared and noisy) falls on all of them alike
+	// rather than on whichever ran last.
+	samples := make([][]time.Duration, len(paths))
+	skipped := make([]string, len(paths))
+	for i := 0; i < 300; i++ {
+		for j, p := range paths {
+			if skipped[j] != "" {
+				continue
+			}
 			start := time.Now()
 			resp, err := client.Post(p.url, "application/json", bytes.NewReader([]byte(p.body)))
 			if err != nil {
-				skipped = err.Error()
-				break
+				skipped[j] = err.Error()
+				continue
 			}
 			if resp.StatusCode != 200 {
-				skipped = fmt.Sprintf("HTTP %d", resp.StatusCode)
+				skipped[j] = fmt.Sprintf("HTTP %d", resp.StatusCode)
 				resp.Body.Close()
-				break
+				continue
 			}
 			if ttft, ok := untilToken(resp.Body, start); ok {
-				samples = append(samples, ttft)
+				samples[j] = append(samples[j], ttft)
 			}
 			_, _ = io.Copy(io.Discard, resp.Body)
 			resp.Body.Close()
 		}
-		r := StreamResult{Name: p.name, Samples: len(samples), Skipped: skipped}
-		if len(samples) > 0 {
-			sort.Slice(samples, func(i, j int) bool { return samples[i] < samples[j] })
-			r.P50us = float64(samples[len(samples)/2].Nanoseconds()) / 1e3
-			r.P99us = float64(samples[len(samples)*99/100].Nanoseconds()) / 1e3
+	}
+	var out []StreamResult
+	for j, p := range paths {
+		s := samples[j]
+		r := StreamResult{Name: p.name, Samples: len(s), Skipped: skipped[j]}
+		if len(s) > 0 {
+			sort.Slice(s, func(a, b int) bool { return s[a] < s[b] })
+			r.P50us = float64(s[len(s)/2].Nanoseconds()) / 1e3
+			r.P99us = float64(s[len(s)*99/100].Nanoseconds()) / 1e3
 		}
 		out = append(out, r)
 	}
@@ -272,32 +293,63 @@ func untilToken(r io.Reader, start time.Time) (time.Duration, bool) {
 	}
 }
 
-// MemoryResult is the memory one process holds per idle open stream.
+// MemoryResult is the memory one process holds per idle open stream. Each
+// path is measured in a fresh process that has served nothing before; both
+// snapshots are taken after a forced GC (and the freed memory returned to
+// the OS), so the figures are what the open streams themselves hold.
 type MemoryResult struct {
 	Name        string  `json:"name"`
 	Streams     int     `json:"streams"`
 	Opened      int     `json:"opened"`
 	RSSBeforeKB int     `json:"rss_before_kb"`
 	RSSAfterKB  int     `json:"rss_after_kb"`
-	PerStreamKB float64 `json:"per_stream_kb"`
-	Skipped     string  `json:"skipped,omitempty"`
+	PerStreamKB float64 `json:"per_stream_kb"` // RSS growth per stream
+	// Go heap in use plus goroutine stacks, before and after, and per stream.
+	HeapStackBeforeKB int     `json:"heap_stack_before_kb"`
+	HeapStackAfterKB  int     `json:"heap_stack_after_kb"`
+	HeapStackPerKB    float64 `json:"heap_stack_per_stream_kb"`
+	Skipped           string  `json:"skipped,omitempty"`
 }
 
-func measureIdle(n int, proxy, basalt *proc, idleURL string) []MemoryResult {
+func measureIdle(ctx context.Context, n int, tmp, idleURL string) []MemoryResult {
 	paths := []struct {
-		name string
-		p    *proc
-		url  string
-		body string
+		name, basalt, path, body string
 	}{
-		{"bare reverse proxy", proxy, proxy.URL + "/v1/chat/completions", `{"model":"bench","stream":true,"messages":[{"role":"user","content":"hi"}]}`},
-		{"Basalt ConverseStream", basalt, basalt.URL + "/model/bench-idle/converse-stream", `{"messages":[{"role":"user","content":[{"text":"hi"}]}]}`},
-		{"Basalt Chat Completions stream", basalt, basalt.URL + "/v1/chat/completions", `{"model":"bench-idle","stream":true,"messages":[{"role":"user","content":"hi"}]}`},
+		{"bare reverse proxy", "", "/v1/chat/completions", `{"model":"bench","stream":true,"messages":[{"role":"user","content":"hi"}]}`},
+		{"Basalt ConverseStream", "converse", "/model/bench-idle/converse-stream", `{"messages":[{"role":"user","content":[{"text":"hi"}]}]}`},
+		{"Basalt Chat Completions stream", "chat", "/v1/chat/completions", `{"model":"bench-idle","stream":true,"messages":[{"role":"user","content":"hi"}]}`},
 	}
 	var out []MemoryResult
 	for _, path := range paths {
-		res := MemoryResult{Name: path.name, Streams: n, RSSBeforeKB: path.p.rssKB()}
-		ctx, cancel := context.WithCancel(context.Background())
+		res := MemoryResult{Name: path.name, Streams: n}
+		stats := filepath.Join(tmp, "memstats-"+path.basalt)
+		env := []string{memstatsEnv + "=" + stats}
+		var p *proc
+		var err error
+		if path.basalt == "" {
+			p, err = startSelfEnv(ctx, "idle-proxy", env, "-mode", "proxy", "-upstream", idleURL)
+		} else {
+			dir := filepath.Join(tmp, "idle-"+path.basalt)
+			if err = os.MkdirAll(dir, 0o755); err == nil {
+				config := fmt.Sprintf("log: {level: warn}\ndata_dir: %s\nproviders:\n  - {name: idle, type: openai, base_url: \"%s/v1\", api_key: bench}\nmodels:\n  - {id: bench-idle, provider: idle, upstream: bench}\n",
+					filepath.Join(dir, "data"), idleURL)
+				p, err = startBasaltWith(ctx, tmp, config, "benchmem", "", env)
+			}
+		}
+		if err != nil {
+			res.Skipped = err.Error()
+			out = append(out, res)
+			continue
+		}
+		before, err := p.snapshot(stats)
+		if err != nil {
+			res.Skipped = err.Error()
+			p.stop()
+			out = append(out, res)
+			continue
+		}
+		res.RSSBeforeKB, res.HeapStackBeforeKB = before.RSSKB, before.HeapStackKB
+		sctx, cancel := context.WithCancel(ctx)
 		client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: n, MaxConnsPerHost: 0}}
 		var wg sync.WaitGroup
 		var mu sync.Mutex
@@ -305,7 +357,7 @@ func measureIdle(n int, proxy, basalt *proc, idleURL string) []MemoryResult {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				req, _ := http.NewRequestWithContext(ctx, "POST", path.url, bytes.NewReader([]byte(path.body)))
+				req, _ := http.NewRequestWithContext(sctx, "POST", p.URL+path.path, bytes.NewReader([]byte(path.body)))
 				req.Header.Set("Content-Type", "application/json")
 				resp, err := client.Do(req)
 				if err != nil {
@@ -318,21 +370,44 @@ func measureIdle(n int, proxy, basalt *proc, idleURL string) []MemoryResult {
 					resp.Body.Close()
 					return
 				}
+				// Established: the first event (the upstream's role chunk)
+				// has come through, so the upstream call is open too.
+				var one [1]byte
+				if _, err := resp.Body.Read(one[:]); err != nil {
+					resp.Body.Close()
+					return
+				}
 				mu.Lock()
 				res.Opened++
 				mu.Unlock()
-				go func() { <-ctx.Done(); resp.Body.Close() }()
+				go func() { <-sctx.Done(); resp.Body.Close() }()
 			}()
 		}
 		wg.Wait()
 		time.Sleep(500 * time.Millisecond)
-		res.RSSAfterKB = path.p.rssKB()
-		if res.Opened > 0 {
+		after, err := p.snapshot(stats)
+		if err != nil {
+			res.Skipped = err.Error()
+		}
+		res.RSSAfterKB, res.HeapStackAfterKB = after.RSSKB, after.HeapStackKB
+		if res.Opened > 0 && err == nil {
 			res.PerStreamKB = float64(res.RSSAfterKB-res.RSSBeforeKB) / float64(res.Opened)
+			res.HeapStackPerKB = float64(res.HeapStackAfterKB-res.HeapStackBeforeKB) / float64(res.Opened)
+		}
+		if res.Opened > 0 {
+			fmt.Fprintf(os.Stderr, "idle %-32s %d/%d open, RSS %.1f KB/stream, heap+stack %.1f KB/stream (heap %.1f, stacks %.1f)\n", path.name, res.Opened, n,
+				res.PerStreamKB, res.HeapStackPerKB, float64(after.HeapKB-before.HeapKB)/float64(res.Opened), float64(after.StackKB-before.StackKB)/float64(res.Opened))
+		}
+		if keep := os.Getenv("BENCH_KEEP_PROFILES"); keep != "" {
+			for _, ext := range []string{".heap", ".goroutine"} {
+				if b, err := os.ReadFile(stats + ext); err == nil {
+					_ = os.WriteFile(filepath.Join(keep, "idle-"+path.basalt+ext), b, 0o644)
+				}
+			}
 		}
 		cancel()
 		client.CloseIdleConnections()
-		time.Sleep(500 * time.Millisecond)
+		p.stop()
 		out = append(out, res)
 	}
 	return out

@@ -104,12 +104,20 @@ func New(cfg Config) (*Provider, error) {
 // calls dial anew, which dominated the gateway's tail latency under load.
 const maxIdleConnsPerHost = 512
 
+// connBufferSize is each upstream connection's read and write buffer
+// (net/http's default is 4 KiB each): an open stream holds both for its
+// whole life, larger reads and writes bypass them, and sse.Reader buffers
+// the streamed events itself, so small ones keep idle streams cheap.
+const connBufferSize = 1 << 10
+
 // newTransport is http.DefaultTransport's configuration with a pool sized
-// for a gateway's concurrency.
+// for a gateway's concurrency and small per-connection buffers.
 func newTransport() *http.Transport {
 	t := http.DefaultTransport.(*http.Transport).Clone()
 	t.MaxIdleConns = 2 * maxIdleConnsPerHost
 	t.MaxIdleConnsPerHost = maxIdleConnsPerHost
+	t.ReadBufferSize = connBufferSize
+	t.WriteBufferSize = connBufferSize
 	return t
 }
 

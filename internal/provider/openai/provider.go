@@ -132,12 +132,23 @@ func New(cfg Config) (*Provider, error) {
 // latency at 2,000 requests/s.
 const MaxIdleConnsPerHost = 512
 
+// ConnBufferSize is the read and write buffer the provider's own transport
+// gives each upstream connection (net/http's default is 4 KiB each). A
+// connection carrying an open stream holds both for the stream's life, so
+// they are most of what an idle stream costs; larger reads and writes than
+// the buffer go straight to the socket, so a small one costs throughput
+// almost nothing (sse.Reader buffers the streamed events itself).
+const ConnBufferSize = 1 << 10
+
 // NewTransport is http.DefaultTransport's configuration with a connection
-// pool sized for a gateway's concurrency: see MaxIdleConnsPerHost.
+// pool sized for a gateway's concurrency (see MaxIdleConnsPerHost) and
+// small per-connection buffers (see ConnBufferSize).
 func NewTransport() *http.Transport {
 	t := http.DefaultTransport.(*http.Transport).Clone()
 	t.MaxIdleConns = 2 * MaxIdleConnsPerHost
 	t.MaxIdleConnsPerHost = MaxIdleConnsPerHost
+	t.ReadBufferSize = ConnBufferSize
+	t.WriteBufferSize = ConnBufferSize
 	return t
 }
 

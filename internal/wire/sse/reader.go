@@ -39,9 +39,10 @@ type Reader struct {
 
 // NewReader returns a Reader reading from r.
 func NewReader(r io.Reader) *Reader {
-	// 4 KiB holds a typical chunk; longer lines are assembled across
-	// refills, so a small buffer costs nothing but keeps idle streams cheap.
-	return &Reader{br: bufio.NewReaderSize(r, 4<<10)}
+	// 1 KiB holds a typical chunk; longer lines are assembled across
+	// refills, so a small buffer costs little, and an open stream holds it
+	// for its whole life, so it is a good part of what an idle stream costs.
+	return &Reader{br: bufio.NewReaderSize(r, 1<<10)}
 }
 
 // Next returns the next event. At the end of the stream it returns io.EOF;
