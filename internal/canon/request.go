@@ -45,6 +45,10 @@ type Request struct {
 	ServiceTier string
 	// User identifies the end user for abuse tracking where an upstream takes it.
 	User string
+	// ShapeData is what an inbound shape keeps from decoding the request
+	// for encoding its answer (which of a family's body styles the client
+	// used). Opaque to the gateway and providers.
+	ShapeData any
 }
 
 // InferenceConfig holds the sampling parameters every API shape shares.

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"sort"
 	"strings"
-	"sync"
 
 	"github.com/basalt-gateway/basalt/internal/canon"
 	"github.com/basalt-gateway/basalt/internal/format/anthropic"
@@ -57,11 +56,6 @@ func plain(decode func(modelID string, body []byte) (*canon.Request, error)) fun
 		return req, nil, err
 	}
 }
-
-// styles carries each decoded request's style from Shape.Decode to
-// Shape.NewEncoder, which server.Handle always calls next with the same
-// request; NewEncoder deletes the entry.
-var styles sync.Map // *canon.Request → any
 
 var codecs = map[string]codec{
 	FamilyClaude: {

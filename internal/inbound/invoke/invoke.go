@@ -96,9 +96,7 @@ func (s Shape) Decode(r *http.Request) (*canon.Request, error) {
 	if err != nil {
 		return nil, err
 	}
-	if style != nil {
-		styles.Store(req, style)
-	}
+	req.ShapeData = style
 	req.Stream = s.Stream
 	return req, nil
 }
@@ -177,7 +175,7 @@ func malformed(msg string) error {
 // NewEncoder returns the event-stream encoder or the unary one.
 func (s Shape) NewEncoder(w http.ResponseWriter, r *http.Request, req *canon.Request) server.Encoder {
 	c, _ := s.codec(req.Model) // Decode succeeded, so the family is known
-	style, _ := styles.LoadAndDelete(req)
+	style := req.ShapeData
 	if s.Stream {
 		return newStream(w, c, req.Model, style)
 	}
