@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
+	"github.com/basalt-gateway/basalt/internal/format/nativejson"
 	"strings"
 
 	"github.com/basalt-gateway/basalt/internal/apierr"
@@ -218,24 +219,10 @@ func (e *StreamEncoder) end(u canon.Usage, latencyMs int64) error {
 func (e *StreamEncoder) emit(ev event, key string, extra any) error {
 	b, err := json.Marshal(ev)
 	if err == nil && key != "" {
-		b, err = appendMember(b, key, extra)
+		b, err = nativejson.AppendMember(b, key, extra)
 	}
 	if err != nil {
 		return apierr.Wrap(apierr.Internal, err, "a stream chunk could not be encoded")
 	}
 	return e.sink(b)
-}
-
-// appendMember adds "key": value to the JSON object obj.
-func appendMember(obj []byte, key string, value any) ([]byte, error) {
-	vb, err := json.Marshal(value)
-	if err != nil {
-		return nil, err
-	}
-	kb, _ := json.Marshal(key)
-	obj = append(obj[:len(obj)-1], ',')
-	obj = append(obj, kb...)
-	obj = append(obj, ':')
-	obj = append(obj, vb...)
-	return append(obj, '}'), nil
 }

@@ -2,6 +2,7 @@ package mistral
 
 import (
 	"encoding/json"
+	"github.com/basalt-gateway/basalt/internal/format/nativejson"
 	"strings"
 
 	"github.com/basalt-gateway/basalt/internal/apierr"
@@ -191,24 +192,10 @@ func (e *StreamEncoder) chunk(s string, calls []ToolCall, stop *string, key stri
 	}
 	b, err := json.Marshal(v)
 	if err == nil && key != "" {
-		b, err = appendMember(b, key, extra)
+		b, err = nativejson.AppendMember(b, key, extra)
 	}
 	if err != nil {
 		return apierr.Wrap(apierr.Internal, err, "a stream chunk could not be encoded")
 	}
 	return e.sink(b)
-}
-
-// appendMember adds "key": value to the JSON object obj.
-func appendMember(obj []byte, key string, value any) ([]byte, error) {
-	vb, err := json.Marshal(value)
-	if err != nil {
-		return nil, err
-	}
-	kb, _ := json.Marshal(key)
-	obj = append(obj[:len(obj)-1], ',')
-	obj = append(obj, kb...)
-	obj = append(obj, ':')
-	obj = append(obj, vb...)
-	return append(obj, '}'), nil
 }

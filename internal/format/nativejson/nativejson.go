@@ -181,3 +181,17 @@ func (o *Object) Problem(msg string) { *o.problems = append(*o.problems, msg) }
 
 // Raw returns the object's members as decoded.
 func (o *Object) Raw() map[string]json.RawMessage { return o.m }
+
+// AppendMember adds "key": value to the JSON object obj.
+func AppendMember(obj []byte, key string, value any) ([]byte, error) {
+	vb, err := json.Marshal(value)
+	if err != nil {
+		return nil, err
+	}
+	kb, _ := json.Marshal(key)
+	obj = append(obj[:len(obj)-1], ',')
+	obj = append(obj, kb...)
+	obj = append(obj, ':')
+	obj = append(obj, vb...)
+	return append(obj, '}'), nil
+}
