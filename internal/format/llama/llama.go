@@ -34,7 +34,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/basalt-gateway/basalt/internal/apierr"
 	"github.com/basalt-gateway/basalt/internal/canon"
 )
 
@@ -228,26 +227,6 @@ func ResponseFromCanon(r *canon.Response) *Response {
 		GenerationTokenCount: r.Usage.OutputTokens, StopReason: StopReason(r.StopReason)}
 }
 
-// StreamEncoder turns canonical events into Llama's stream chunks (see the
-// package comment). The chunk passed to the sink is only valid during the
-// call. It is not safe for concurrent use.
-type StreamEncoder struct {
-	sink    func(chunk []byte) error
-	last    func(u canon.Usage, latencyMs int64) (string, any)
-	stop    canon.StopReason
-	stopped bool
-	done    bool
-}
-
-// NewStreamEncoder returns an encoder writing chunks to sink; last, if not
-// nil, adds one member to the final chunk.
-func NewStreamEncoder(sink func(chunk []byte) error, last func(u canon.Usage, latencyMs int64) (string, any)) *StreamEncoder {
-	return &StreamEncoder{sink: sink, last: last}
-}
-
-// Done reports whether the final chunk has been written.
-func (e *StreamEncoder) Done() bool { return e.done }
-
 type chunk struct {
 	Generation           string  `json:"generation"`
 	PromptTokenCount     *int    `json:"prompt_token_count"`
@@ -255,58 +234,14 @@ type chunk struct {
 	StopReason           *string `json:"stop_reason"`
 }
 
-// WriteEvent encodes one canonical event.
-func (e *StreamEncoder) WriteEvent(ev canon.Event) error {
-	if e.done {
-		return nil
-	}
-	switch ev.Kind {
-	case canon.EventBlockDelta:
-		if ev.Delta != canon.DeltaText || ev.Text == "" {
-			return nil
-		}
-		return e.emit(chunk{Generation: ev.Text}, "", nil)
-	case canon.EventMessageStop:
-		e.stopped, e.stop = true, ev.StopReason
-	case canon.EventMetadata:
-		return e.end(ev.Usage, ev.LatencyMs)
-	}
-	return nil
-}
-
-// Finish writes the final chunk if the answer stopped without usage; a
-// stream that never stopped is an error.
-func (e *StreamEncoder) Finish() error {
-	if e.done {
-		return nil
-	}
-	if !e.stopped {
-		return apierr.New(apierr.ModelStreamError, "the model's answer ended before its stop event")
-	}
-	return e.end(canon.Usage{}, 0)
-}
-
-func (e *StreamEncoder) end(u canon.Usage, latencyMs int64) error {
-	if !e.stopped {
-		return apierr.New(apierr.ModelStreamError, "the model's answer reported usage before its stop event")
-	}
-	e.done = true
-	in, out := u.InputTokens+u.CacheReadTokens+u.CacheWriteTokens, u.OutputTokens
-	reason := StopReason(e.stop)
-	key, extra := "", any(nil)
-	if e.last != nil {
-		key, extra = e.last(u, latencyMs)
-	}
-	return e.emit(chunk{PromptTokenCount: &in, GenerationTokenCount: &out, StopReason: &reason}, key, extra)
-}
-
-func (e *StreamEncoder) emit(c chunk, key string, extra any) error {
-	b, err := json.Marshal(c)
-	if err == nil && key != "" {
-		b, err = nativejson.AppendMember(b, key, extra)
-	}
-	if err != nil {
-		return apierr.Wrap(apierr.Internal, err, "a stream chunk could not be encoded")
-	}
-	return e.sink(b)
+// NewStreamEncoder returns the encoder of Llama's stream chunks (see the
+// package comment); last, if not nil, adds one member to the final chunk.
+func NewStreamEncoder(sink func(chunk []byte) error, last func(u canon.Usage, latencyMs int64) (string, any)) *nativejson.TextStream {
+	return nativejson.NewTextStream(sink, last,
+		func(text string) any { return chunk{Generation: text} },
+		func(u canon.Usage, stop canon.StopReason) any {
+			in, out := u.InputTokens+u.CacheReadTokens+u.CacheWriteTokens, u.OutputTokens
+			reason := StopReason(stop)
+			return chunk{PromptTokenCount: &in, GenerationTokenCount: &out, StopReason: &reason}
+		})
 }
