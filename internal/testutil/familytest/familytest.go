@@ -1,0 +1,142 @@
+// Package familytest is the shared test harness of the InvokeModel family
+// format packages (nova, titan, llama, mistral, cohere): request goldens,
+// invalid-request goldens, fuzz seeds and property, and response and
+// stream goldens over the same canonical answers. Import it from tests only.
+package familytest
+
+import (
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/basalt-gateway/basalt/internal/apierr"
+	"github.com/basalt-gateway/basalt/internal/canon"
+	"github.com/basalt-gateway/basalt/internal/testutil/golden"
+)
+
+// Decode is a family's request decoder.
+type Decode func(body []byte) (*canon.Request, error)
+
+// DecodeGolden checks testdata/request/<case>.wire.json (a body as a
+// client sends it) against <case>.canon.json.
+func DecodeGolden(t *testing.T, decode Decode) {
+	for _, f := range golden.Glob(t, "testdata/request/*.wire.json") {
+		t.Run(filepath.Base(f), func(t *testing.T) {
+			body, _ := os.ReadFile(f)
+			req, err := decode(body)
+			if err != nil {
+				t.Fatal(err)
+			}
+			golden.Assert(t, strings.TrimSuffix(f, ".wire.json")+".canon.json", golden.JSON(t, req))
+		})
+	}
+}
+
+// DecodeInvalid checks that testdata/request/invalid/<case>.wire.json is
+// refused with the ValidationException message in <case>.err.
+func DecodeInvalid(t *testing.T, decode Decode) {
+	for _, f := range golden.Glob(t, "testdata/request/invalid/*.wire.json") {
+		t.Run(filepath.Base(f), func(t *testing.T) {
+			body, _ := os.ReadFile(f)
+			_, err := decode(body)
+			var ae *apierr.Error
+			if !errors.As(err, &ae) || ae.Kind != apierr.Validation {
+				t.Fatalf("err = %v, want a Validation error", err)
+			}
+			golden.Assert(t, strings.TrimSuffix(f, ".wire.json")+".err", []byte(ae.Message+"\n"))
+		})
+	}
+}
+
+// Fuzz seeds f with every request under testdata and checks the decoder's
+// properties: no panic, only Validation errors, and an accepted
+// conversation starts with a user turn.
+func Fuzz(f *testing.F, decode Decode) {
+	for _, pat := range []string{"testdata/request/*.wire.json", "testdata/request/invalid/*.wire.json"} {
+		for _, file := range golden.Glob(f, pat) {
+			b, _ := os.ReadFile(file)
+			f.Add(b)
+		}
+	}
+	f.Fuzz(func(t *testing.T, in []byte) {
+		req, err := decode(in)
+		if err != nil {
+			var ae *apierr.Error
+			if !errors.As(err, &ae) || ae.Kind != apierr.Validation {
+				t.Fatalf("error %T %v", err, err)
+			}
+			return
+		}
+		if len(req.Messages) == 0 || req.Messages[0].Role != canon.RoleUser {
+			t.Fatalf("accepted a conversation without a first user turn: %+v", req.Messages)
+		}
+	})
+}
+
+// Answers are the canonical responses every family's encoders are checked with.
+var Answers = map[string]*canon.Response{
+	"text": {Message: canon.Message{Role: canon.RoleAssistant, Content: []canon.Block{canon.TextBlock("Sunny, 21 °C.\n\"Enjoy\"")}},
+		StopReason: canon.StopEndTurn, Usage: canon.Usage{InputTokens: 12, OutputTokens: 6}, LatencyMs: 40},
+	"tool_use": {Message: canon.Message{Role: canon.RoleAssistant, Content: []canon.Block{
+		canon.TextBlock("Checking."),
+		{Type: canon.BlockToolUse, ToolUse: &canon.ToolUse{ID: "tooluse_1", Name: "get_weather", Input: json.RawMessage(`{"city":"Paris"}`)}},
+	}}, StopReason: canon.StopToolUse, Usage: canon.Usage{InputTokens: 30, OutputTokens: 9, CacheReadTokens: 100, CacheWriteTokens: 4}},
+	"reasoning_max_tokens": {Message: canon.Message{Role: canon.RoleAssistant, Content: []canon.Block{
+		{Type: canon.BlockReasoning, Reasoning: &canon.Reasoning{Text: "[REDACTED]"}},
+		canon.TextBlock("The answer is"),
+	}}, StopReason: canon.StopMaxTokens, Usage: canon.Usage{InputTokens: 5, OutputTokens: 3}},
+}
+
+// Metrics is the member the invoke surface adds to a stream's last chunk.
+func Metrics(u canon.Usage, latencyMs int64) (string, any) {
+	return "amazon-bedrock-invocationMetrics", map[string]any{"inputTokenCount": u.InputTokens, "outputTokenCount": u.OutputTokens,
+		"invocationLatency": latencyMs, "firstByteLatency": 1}
+}
+
+// ResponseGolden checks each answer's response body against
+// testdata/response/<case>.json.
+func ResponseGolden(t *testing.T, encode func(*canon.Response) any) {
+	for name, r := range Answers {
+		t.Run(name, func(t *testing.T) {
+			b, err := json.MarshalIndent(encode(r), "", "  ")
+			if err != nil {
+				t.Fatal(err)
+			}
+			golden.Assert(t, "testdata/response/"+name+".json", append(b, '\n'))
+		})
+	}
+}
+
+// Encoder is a family's stream encoder.
+type Encoder interface {
+	canon.EventWriter
+	Finish() error
+	Done() bool
+}
+
+// StreamGolden checks each answer, as the event stream a provider
+// produces, against testdata/stream/<case>.jsonl (one chunk a line).
+func StreamGolden(t *testing.T, newEncoder func(sink func([]byte) error) Encoder) {
+	for name, r := range Answers {
+		t.Run(name, func(t *testing.T) {
+			var out []byte
+			enc := newEncoder(func(c []byte) error {
+				if !json.Valid(c) {
+					t.Fatalf("chunk is not JSON: %s", c)
+				}
+				out = append(append(out, c...), '\n')
+				return nil
+			})
+			if err := canon.Emit(enc, r); err != nil {
+				t.Fatal(err)
+			}
+			if err := enc.Finish(); err != nil || !enc.Done() {
+				t.Fatalf("Finish = %v, done %v", err, enc.Done())
+			}
+			golden.Assert(t, "testdata/stream/"+name+".jsonl", out)
+		})
+	}
+}
