@@ -322,7 +322,13 @@ type usageRecorder struct{ w *store.UsageWriter }
 
 func (u usageRecorder) Record(ctx context.Context, c gateway.Call) {
 	status := "ok"
-	if c.Err != nil {
+	switch {
+	case c.Err == nil:
+	case errors.Is(c.Err, context.Canceled) && ctx.Err() != nil:
+		// The client went away; providers report that as Internal, which
+		// would count it as a gateway failure.
+		status = "canceled"
+	default:
 		status = apierr.KindOf(c.Err).String()
 	}
 	u.w.Add(store.Usage{RequestID: server.RequestID(ctx), At: time.Now(), API: server.API(ctx), Model: c.Model,
