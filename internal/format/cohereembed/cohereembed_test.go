@@ -2,7 +2,7 @@ package cohereembed
 
 import (
 	"encoding/json"
-	"errors"
+	"github.com/basalt-gateway/basalt/internal/testutil/familytest"
 	"os"
 	"path/filepath"
 	"slices"
@@ -18,15 +18,6 @@ const (
 	v4Model = "cohere.embed-v4:0"
 )
 
-func glob(t testing.TB, pat string) []string {
-	t.Helper()
-	fs, _ := filepath.Glob(pat)
-	if len(fs) == 0 {
-		t.Fatalf("no files match %s", pat)
-	}
-	return fs
-}
-
 func indent(t *testing.T, v any) []byte {
 	t.Helper()
 	b, err := json.MarshalIndent(v, "", "  ")
@@ -37,7 +28,7 @@ func indent(t *testing.T, v any) []byte {
 }
 
 func TestDecodeRequestGolden(t *testing.T) {
-	for _, f := range glob(t, "testdata/request/*.wire.json") {
+	for _, f := range golden.Glob(t, "testdata/request/*.wire.json") {
 		t.Run(filepath.Base(f), func(t *testing.T) {
 			body, _ := os.ReadFile(f)
 			r, err := DecodeRequest(v3Model, body)
@@ -51,17 +42,7 @@ func TestDecodeRequestGolden(t *testing.T) {
 }
 
 func TestDecodeRequestInvalid(t *testing.T) {
-	for _, f := range glob(t, "testdata/request/invalid/*.wire.json") {
-		t.Run(filepath.Base(f), func(t *testing.T) {
-			body, _ := os.ReadFile(f)
-			_, err := DecodeRequest(v3Model, body)
-			var ae *apierr.Error
-			if !errors.As(err, &ae) || ae.Kind != apierr.Validation {
-				t.Fatalf("err = %v", err)
-			}
-			golden.Assert(t, strings.TrimSuffix(f, ".wire.json")+".err", []byte(ae.Message+"\n"))
-		})
-	}
+	familytest.InvalidGolden(t, func(body []byte) error { _, err := DecodeRequest(v3Model, body); return err })
 }
 
 func TestOutputDimensionV4(t *testing.T) {
@@ -108,7 +89,7 @@ func TestPacking(t *testing.T) {
 
 func FuzzDecodeRequest(f *testing.F) {
 	for _, pat := range []string{"testdata/request/*.wire.json", "testdata/request/invalid/*.wire.json"} {
-		for _, p := range glob(f, pat) {
+		for _, p := range golden.Glob(f, pat) {
 			b, _ := os.ReadFile(p)
 			f.Add(b, false)
 		}

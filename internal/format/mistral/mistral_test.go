@@ -3,6 +3,7 @@ package mistral
 import (
 	"encoding/json"
 	"errors"
+	"github.com/basalt-gateway/basalt/internal/testutil/familytest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -33,62 +34,18 @@ func TestDecodeRequestGolden(t *testing.T) {
 	}
 }
 
-// TestDecodeRequestInvalid: testdata/request/invalid/<case>.wire.json →
-// the ValidationException message in <case>.err.
-func TestDecodeRequestInvalid(t *testing.T) {
-	for _, f := range golden.Glob(t, "testdata/request/invalid/*.wire.json") {
-		t.Run(filepath.Base(f), func(t *testing.T) {
-			body, _ := os.ReadFile(f)
-			_, _, err := DecodeRequest(testModel, body)
-			var ae *apierr.Error
-			if !errors.As(err, &ae) || ae.Kind != apierr.Validation {
-				t.Fatalf("err = %v, want a Validation error", err)
-			}
-			golden.Assert(t, strings.TrimSuffix(f, ".wire.json")+".err", []byte(ae.Message+"\n"))
-		})
-	}
+func decode(body []byte) (*canon.Request, error) {
+	req, _, err := DecodeRequest(testModel, body)
+	return req, err
 }
 
-func FuzzDecodeRequest(f *testing.F) {
-	for _, pat := range []string{"testdata/request/*.wire.json", "testdata/request/invalid/*.wire.json"} {
-		for _, file := range golden.Glob(f, pat) {
-			b, _ := os.ReadFile(file)
-			f.Add(b)
-		}
-	}
-	f.Fuzz(func(t *testing.T, in []byte) {
-		req, _, err := DecodeRequest(testModel, in)
-		if err != nil {
-			var ae *apierr.Error
-			if !errors.As(err, &ae) || ae.Kind != apierr.Validation {
-				t.Fatalf("error %T %v", err, err)
-			}
-			return
-		}
-		if len(req.Messages) == 0 || req.Messages[0].Role != canon.RoleUser {
-			t.Fatalf("accepted a conversation without a first user turn: %+v", req.Messages)
-		}
-	})
-}
+func TestDecodeRequestInvalid(t *testing.T) { familytest.DecodeInvalid(t, decode) }
+func FuzzDecodeRequest(f *testing.F)        { familytest.Fuzz(f, decode) }
 
-// answers are canonical responses every family's encoders are checked with.
-var answers = map[string]*canon.Response{
-	"text": {Message: canon.Message{Role: canon.RoleAssistant, Content: []canon.Block{canon.TextBlock("Sunny, 21 °C.\n\"Enjoy\"")}},
-		StopReason: canon.StopEndTurn, Usage: canon.Usage{InputTokens: 12, OutputTokens: 6}, LatencyMs: 40},
-	"tool_use": {Message: canon.Message{Role: canon.RoleAssistant, Content: []canon.Block{
-		canon.TextBlock("Checking."),
-		{Type: canon.BlockToolUse, ToolUse: &canon.ToolUse{ID: "tooluse_1", Name: "get_weather", Input: json.RawMessage(`{"city":"Paris"}`)}},
-	}}, StopReason: canon.StopToolUse, Usage: canon.Usage{InputTokens: 30, OutputTokens: 9, CacheReadTokens: 100, CacheWriteTokens: 4}},
-	"reasoning_max_tokens": {Message: canon.Message{Role: canon.RoleAssistant, Content: []canon.Block{
-		{Type: canon.BlockReasoning, Reasoning: &canon.Reasoning{Text: "[REDACTED]"}},
-		canon.TextBlock("The answer is"),
-	}}, StopReason: canon.StopMaxTokens, Usage: canon.Usage{InputTokens: 5, OutputTokens: 3}},
-}
-
-func metrics(u canon.Usage, latencyMs int64) (string, any) {
-	return "amazon-bedrock-invocationMetrics", map[string]any{"inputTokenCount": u.InputTokens, "outputTokenCount": u.OutputTokens,
-		"invocationLatency": latencyMs, "firstByteLatency": 1}
-}
+var (
+	answers = familytest.Answers
+	metrics = familytest.Metrics
+)
 
 var styleNames = map[Style]string{StylePrompt: "prompt", StyleChat: "chat"}
 

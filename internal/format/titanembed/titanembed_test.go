@@ -2,7 +2,7 @@ package titanembed
 
 import (
 	"encoding/json"
-	"errors"
+	"github.com/basalt-gateway/basalt/internal/testutil/familytest"
 	"math"
 	"os"
 	"path/filepath"
@@ -18,15 +18,6 @@ const (
 	v1Model = "amazon.titan-embed-text-v1"
 )
 
-func glob(t testing.TB, pat string) []string {
-	t.Helper()
-	fs, _ := filepath.Glob(pat)
-	if len(fs) == 0 {
-		t.Fatalf("no files match %s", pat)
-	}
-	return fs
-}
-
 func indent(t *testing.T, v any) []byte {
 	t.Helper()
 	b, err := json.MarshalIndent(v, "", "  ")
@@ -39,7 +30,7 @@ func indent(t *testing.T, v any) []byte {
 // TestDecodeRequestGolden: testdata/request/<case>.wire.json → the decoded
 // request and its canonical form in <case>.canon.json.
 func TestDecodeRequestGolden(t *testing.T) {
-	for _, f := range glob(t, "testdata/request/*.wire.json") {
+	for _, f := range golden.Glob(t, "testdata/request/*.wire.json") {
 		t.Run(filepath.Base(f), func(t *testing.T) {
 			body, _ := os.ReadFile(f)
 			r, err := DecodeRequest(v2Model, body)
@@ -55,17 +46,7 @@ func TestDecodeRequestGolden(t *testing.T) {
 // TestDecodeRequestInvalid: testdata/request/invalid/<case>.wire.json →
 // the ValidationException message in <case>.err.
 func TestDecodeRequestInvalid(t *testing.T) {
-	for _, f := range glob(t, "testdata/request/invalid/*.wire.json") {
-		t.Run(filepath.Base(f), func(t *testing.T) {
-			body, _ := os.ReadFile(f)
-			_, err := DecodeRequest(v2Model, body)
-			var ae *apierr.Error
-			if !errors.As(err, &ae) || ae.Kind != apierr.Validation {
-				t.Fatalf("err = %v", err)
-			}
-			golden.Assert(t, strings.TrimSuffix(f, ".wire.json")+".err", []byte(ae.Message+"\n"))
-		})
-	}
+	familytest.InvalidGolden(t, func(body []byte) error { _, err := DecodeRequest(v2Model, body); return err })
 }
 
 func TestV1(t *testing.T) {
@@ -114,7 +95,7 @@ func TestNormalize(t *testing.T) {
 
 func FuzzDecodeRequest(f *testing.F) {
 	for _, pat := range []string{"testdata/request/*.wire.json", "testdata/request/invalid/*.wire.json"} {
-		for _, p := range glob(f, pat) {
+		for _, p := range golden.Glob(f, pat) {
 			b, _ := os.ReadFile(p)
 			f.Add(b, false)
 		}

@@ -38,10 +38,15 @@ func DecodeGolden(t *testing.T, decode Decode) {
 // DecodeInvalid checks that testdata/request/invalid/<case>.wire.json is
 // refused with the ValidationException message in <case>.err.
 func DecodeInvalid(t *testing.T, decode Decode) {
+	InvalidGolden(t, func(body []byte) error { _, err := decode(body); return err })
+}
+
+// InvalidGolden is DecodeInvalid for a decoder of any result type.
+func InvalidGolden(t *testing.T, decode func(body []byte) error) {
 	for _, f := range golden.Glob(t, "testdata/request/invalid/*.wire.json") {
 		t.Run(filepath.Base(f), func(t *testing.T) {
 			body, _ := os.ReadFile(f)
-			_, err := decode(body)
+			err := decode(body)
 			var ae *apierr.Error
 			if !errors.As(err, &ae) || ae.Kind != apierr.Validation {
 				t.Fatalf("err = %v, want a Validation error", err)
