@@ -102,34 +102,10 @@ var claudeTools = map[string]any{
 	"tool_choice": map[string]any{"type": "any"},
 }
 
-// invokeStream calls InvokeModelWithResponseStream and returns each chunk
-// decoded as JSON, and the stream's error.
+// invokeStream streams body to the Claude test id.
 func invokeStream(t *testing.T, c *bedrockruntime.Client, body []byte) ([]map[string]any, error) {
 	t.Helper()
-	out, err := c.InvokeModelWithResponseStream(context.Background(), &bedrockruntime.InvokeModelWithResponseStreamInput{
-		ModelId: aws.String(claudeID), Body: body, ContentType: aws.String("application/json")})
-	if err != nil {
-		return nil, err
-	}
-	raw := awsmiddleware.GetRawResponse(out.ResultMetadata).(*smithyhttp.Response)
-	if got := raw.Header.Get("X-Amzn-Bedrock-Content-Type"); got != "application/json" {
-		t.Errorf("X-Amzn-Bedrock-Content-Type = %q", got)
-	}
-	st := out.GetStream()
-	defer st.Close()
-	var chunks []map[string]any
-	for ev := range st.Events() {
-		chunk, ok := ev.(*types.ResponseStreamMemberChunk)
-		if !ok {
-			t.Fatalf("event %T", ev)
-		}
-		var m map[string]any
-		if err := json.Unmarshal(chunk.Value.Bytes, &m); err != nil {
-			t.Fatalf("chunk %q: %v", chunk.Value.Bytes, err)
-		}
-		chunks = append(chunks, m)
-	}
-	return chunks, st.Err()
+	return invokeStreamModel(t, c, claudeID, string(body))
 }
 
 // TestInvokeClaude drives InvokeModel and InvokeModelWithResponseStream
