@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"errors"
 	"fmt"
+	"github.com/basalt-gateway/basalt/internal/yamlnode"
 	"math"
 	"reflect"
 	"slices"
@@ -60,25 +61,25 @@ func (e *DecodeError) Error() string {
 // the entries are nil. Messages quote keys and enum values but no other
 // value the user wrote.
 func DecodeOverrides(filename string, node *yaml.Node) ([]Model, error) {
-	node = derefAlias(node)
+	node = yamlnode.Deref(node)
 	if node == nil || node.Kind == yaml.ScalarNode && node.ShortTag() == "!!null" {
 		return nil, nil
 	}
 	d := &odecoder{file: filename, budget: maxOverrideValues}
 	if node.Kind != yaml.SequenceNode {
-		d.errAt(node, OverridesKey, "expected a list of model entries, got %s", kindOf(node))
+		d.errAt(node, OverridesKey, "expected a list of model entries, got %s", yamlnode.Describe(node))
 		return nil, d.join()
 	}
 	models := make([]Model, len(node.Content))
 	firstID := map[string]int{}
 	for i, item := range node.Content {
 		path := OverridesKey + "[" + strconv.Itoa(i) + "]"
-		item = derefAlias(item)
+		item = yamlnode.Deref(item)
 		if item == nil {
 			continue
 		}
 		if item.Kind != yaml.MappingNode {
-			d.errAt(item, path, "expected a mapping (a model entry), got %s", kindOf(item))
+			d.errAt(item, path, "expected a mapping (a model entry), got %s", yamlnode.Describe(item))
 			continue
 		}
 		d.value(path, item, reflect.ValueOf(&models[i]).Elem())
@@ -92,7 +93,7 @@ func DecodeOverrides(filename string, node *yaml.Node) ([]Model, error) {
 			// The id's own error is already reported.
 		default:
 			if j, dup := firstID[m.ID]; dup {
-				d.errAt(idNode, path+".id", "id %s is already overridden by %s[%d]", quote(m.ID), OverridesKey, j)
+				d.errAt(idNode, path+".id", "id %s is already overridden by %s[%d]", yamlnode.Quote(m.ID), OverridesKey, j)
 			} else {
 				firstID[m.ID] = i
 			}
@@ -136,52 +137,10 @@ func (d *odecoder) join() error {
 func (d *odecoder) idNode(n *yaml.Node) *yaml.Node {
 	for _, p := range entryPairs(n) {
 		if p.key == "id" {
-			return derefAlias(p.v)
+			return yamlnode.Deref(p.v)
 		}
 	}
 	return nil
-}
-
-func derefAlias(n *yaml.Node) *yaml.Node {
-	for i := 0; n != nil && n.Kind == yaml.AliasNode && i < 8; i++ {
-		n = n.Alias
-	}
-	if n != nil && n.Kind == yaml.AliasNode {
-		return nil
-	}
-	return n
-}
-
-func kindOf(n *yaml.Node) string {
-	switch n.Kind {
-	case yaml.MappingNode:
-		return "a mapping"
-	case yaml.SequenceNode:
-		return "a list"
-	case yaml.ScalarNode:
-		switch n.ShortTag() {
-		case "!!int", "!!float":
-			return "a number"
-		case "!!bool":
-			return "a boolean"
-		case "!!null":
-			return "null"
-		}
-		return "a string"
-	}
-	return "an unexpected node"
-}
-
-func quote(s string) string {
-	const max = 64
-	if len(s) <= max {
-		return strconv.Quote(s)
-	}
-	cut := max
-	for cut > 0 && s[cut]&0xC0 == 0x80 {
-		cut--
-	}
-	return strconv.Quote(s[:cut]) + "..."
 }
 
 var (
@@ -200,12 +159,12 @@ func (d *odecoder) value(path string, n *yaml.Node, v reflect.Value) {
 		}
 		return
 	}
-	n = derefAlias(n)
+	n = yamlnode.Deref(n)
 	if n == nil {
 		return
 	}
 	if tag := n.ShortTag(); !strings.HasPrefix(tag, "!!") {
-		d.errAt(n, path, "unsupported YAML tag %s", quote(tag))
+		d.errAt(n, path, "unsupported YAML tag %s", yamlnode.Quote(tag))
 		return
 	}
 	if n.Kind == yaml.ScalarNode && n.ShortTag() == "!!null" {
@@ -225,7 +184,7 @@ func (d *odecoder) value(path string, n *yaml.Node, v reflect.Value) {
 		}
 	case reflect.Bool:
 		if n.Kind != yaml.ScalarNode || n.ShortTag() != "!!bool" {
-			d.errAt(n, path, "expected true or false, got %s", kindOf(n))
+			d.errAt(n, path, "expected true or false, got %s", yamlnode.Describe(n))
 			return
 		}
 		var b bool
@@ -255,7 +214,7 @@ func (d *odecoder) value(path string, n *yaml.Node, v reflect.Value) {
 func (d *odecoder) str(path string, n *yaml.Node, v reflect.Value) {
 	switch {
 	case n.Kind != yaml.ScalarNode:
-		d.errAt(n, path, "expected a string, got %s", kindOf(n))
+		d.errAt(n, path, "expected a string, got %s", yamlnode.Describe(n))
 		return
 	case n.ShortTag() == "!!binary":
 		d.errAt(n, path, "!!binary values are not supported")
@@ -278,7 +237,7 @@ func (d *odecoder) str(path string, n *yaml.Node, v reflect.Value) {
 		enum = workloadNames()
 	}
 	if enum != nil && !slices.Contains(enum, s) {
-		d.errAt(n, path, "unknown %s %s%s; want one of %s", enumWhat(v.Type()), quote(s), didYouMean(s, enum), strings.Join(enum, ", "))
+		d.errAt(n, path, "unknown %s %s%s; want one of %s", enumWhat(v.Type()), yamlnode.Quote(s), yamlnode.DidYouMean(s, enum), strings.Join(enum, ", "))
 		return
 	}
 	switch field {
@@ -292,12 +251,12 @@ func (d *odecoder) str(path string, n *yaml.Node, v reflect.Value) {
 			d.errAt(n, path, "%v", err)
 			return
 		case field == "inference_profiles" && id.Kind != KindProfile:
-			d.errAt(n, path, "%s is not a geo-prefixed inference profile id such as us.amazon.nova-lite-v1:0", quote(s))
+			d.errAt(n, path, "%s is not a geo-prefixed inference profile id such as us.amazon.nova-lite-v1:0", yamlnode.Quote(s))
 			return
 		}
 	case "end_of_life", "as_of":
 		if err := checkDate(s); err != nil {
-			d.errAt(n, path, "%s is not a date YYYY-MM-DD", quote(s))
+			d.errAt(n, path, "%s is not a date YYYY-MM-DD", yamlnode.Quote(s))
 			return
 		}
 	case "provider", "family", "provider_name", "name", "regions":
@@ -307,7 +266,7 @@ func (d *odecoder) str(path string, n *yaml.Node, v reflect.Value) {
 		}
 	}
 	if field == "regions" && !isLowerWord(s) {
-		d.errAt(n, path, "%s is not a Region name such as us-east-1", quote(s))
+		d.errAt(n, path, "%s is not a Region name such as us-east-1", yamlnode.Quote(s))
 		return
 	}
 	v.SetString(s)
@@ -356,17 +315,17 @@ func (d *odecoder) integer(path string, n *yaml.Node) (int, bool) {
 	if n.Kind != yaml.ScalarNode || n.ShortTag() != "!!int" {
 		switch {
 		case n.Kind == yaml.ScalarNode && n.ShortTag() == "!!str":
-			d.errAt(n, path, "expected a whole number, got the string %s", quote(n.Value))
+			d.errAt(n, path, "expected a whole number, got the string %s", yamlnode.Quote(n.Value))
 		case n.Kind == yaml.ScalarNode && n.ShortTag() == "!!float":
-			d.errAt(n, path, "expected a whole number, got %s", quote(n.Value))
+			d.errAt(n, path, "expected a whole number, got %s", yamlnode.Quote(n.Value))
 		default:
-			d.errAt(n, path, "expected a whole number, got %s", kindOf(n))
+			d.errAt(n, path, "expected a whole number, got %s", yamlnode.Describe(n))
 		}
 		return 0, false
 	}
 	var i int64
 	if err := n.Decode(&i); err != nil || i > math.MaxInt32 {
-		d.errAt(n, path, "%s is out of range", quote(n.Value))
+		d.errAt(n, path, "%s is out of range", yamlnode.Quote(n.Value))
 		return 0, false
 	}
 	if i <= 0 {
@@ -379,15 +338,15 @@ func (d *odecoder) integer(path string, n *yaml.Node) (int, bool) {
 func (d *odecoder) amount(path string, n *yaml.Node) (float64, bool) {
 	if n.Kind != yaml.ScalarNode || (n.ShortTag() != "!!int" && n.ShortTag() != "!!float") {
 		if n.Kind == yaml.ScalarNode && n.ShortTag() == "!!str" {
-			d.errAt(n, path, "expected a price in USD (a number), got the string %s", quote(n.Value))
+			d.errAt(n, path, "expected a price in USD (a number), got the string %s", yamlnode.Quote(n.Value))
 		} else {
-			d.errAt(n, path, "expected a price in USD (a number), got %s", kindOf(n))
+			d.errAt(n, path, "expected a price in USD (a number), got %s", yamlnode.Describe(n))
 		}
 		return 0, false
 	}
 	var f float64
 	if err := n.Decode(&f); err != nil || math.IsNaN(f) || math.IsInf(f, 0) || f < 0 {
-		d.errAt(n, path, "%s is not a non-negative amount", quote(n.Value))
+		d.errAt(n, path, "%s is not a non-negative amount", yamlnode.Quote(n.Value))
 		return 0, false
 	}
 	return f, true
@@ -407,7 +366,7 @@ func entryPairs(n *yaml.Node) []opair {
 	visited := map[*yaml.Node]bool{}
 	var walk func(n *yaml.Node, depth int)
 	walk = func(n *yaml.Node, depth int) {
-		n = derefAlias(n)
+		n = yamlnode.Deref(n)
 		if n == nil || depth > 8 || visited[n] {
 			return
 		}
@@ -423,7 +382,7 @@ func entryPairs(n *yaml.Node) []opair {
 		visited[n] = true
 		var merges []*yaml.Node
 		for i := 0; i+1 < len(n.Content); i += 2 {
-			k := derefAlias(n.Content[i])
+			k := yamlnode.Deref(n.Content[i])
 			switch {
 			case k == nil || k.Kind != yaml.ScalarNode:
 			case k.ShortTag() == "!!merge":
@@ -445,17 +404,17 @@ func entryPairs(n *yaml.Node) []opair {
 func (d *odecoder) pairs(path string, n *yaml.Node) []opair {
 	seen := map[string]*yaml.Node{}
 	for i := 0; i+1 < len(n.Content); i += 2 {
-		k := derefAlias(n.Content[i])
+		k := yamlnode.Deref(n.Content[i])
 		switch {
 		case k == nil:
 		case k.Kind != yaml.ScalarNode:
-			d.errAt(k, path, "keys must be strings, got %s", kindOf(k))
+			d.errAt(k, path, "keys must be strings, got %s", yamlnode.Describe(k))
 		case k.ShortTag() == "!!merge":
-			if m := derefAlias(n.Content[i+1]); m == nil || (m.Kind != yaml.MappingNode && m.Kind != yaml.SequenceNode) {
+			if m := yamlnode.Deref(n.Content[i+1]); m == nil || (m.Kind != yaml.MappingNode && m.Kind != yaml.SequenceNode) {
 				d.errAt(n.Content[i+1], path, "a merge key (<<) takes a mapping or a list of mappings")
 			}
 		case seen[k.Value] != nil:
-			d.errAt(k, path, "duplicate key %s (first written on line %d)", quote(k.Value), seen[k.Value].Line)
+			d.errAt(k, path, "duplicate key %s (first written on line %d)", yamlnode.Quote(k.Value), seen[k.Value].Line)
 		default:
 			seen[k.Value] = k
 		}
@@ -465,7 +424,7 @@ func (d *odecoder) pairs(path string, n *yaml.Node) []opair {
 
 func (d *odecoder) structure(path string, n *yaml.Node, v reflect.Value) {
 	if n.Kind != yaml.MappingNode {
-		d.errAt(n, path, "expected a mapping, got %s", kindOf(n))
+		d.errAt(n, path, "expected a mapping, got %s", yamlnode.Describe(n))
 		return
 	}
 	t := v.Type()
@@ -482,7 +441,7 @@ func (d *odecoder) structure(path string, n *yaml.Node, v reflect.Value) {
 	for _, p := range d.pairs(path, n) {
 		i, ok := index[p.key]
 		if !ok {
-			d.errAt(p.k, path, "unknown key %s%s", quote(p.key), didYouMean(p.key, keys))
+			d.errAt(p.k, path, "unknown key %s%s", yamlnode.Quote(p.key), yamlnode.DidYouMean(p.key, keys))
 			continue
 		}
 		d.value(path+"."+p.key, p.v, v.Field(i))
@@ -491,7 +450,7 @@ func (d *odecoder) structure(path string, n *yaml.Node, v reflect.Value) {
 
 func (d *odecoder) list(path string, n *yaml.Node, v reflect.Value) {
 	if n.Kind != yaml.SequenceNode {
-		d.errAt(n, path, "expected a list, got %s", kindOf(n))
+		d.errAt(n, path, "expected a list, got %s", yamlnode.Describe(n))
 		return
 	}
 	// An empty list is kept (non-nil): it replaces the catalog's list.
@@ -504,7 +463,7 @@ func (d *odecoder) list(path string, n *yaml.Node, v reflect.Value) {
 
 func (d *odecoder) mapping(path string, n *yaml.Node, v reflect.Value) {
 	if n.Kind != yaml.MappingNode {
-		d.errAt(n, path, "expected a mapping, got %s", kindOf(n))
+		d.errAt(n, path, "expected a mapping, got %s", yamlnode.Describe(n))
 		return
 	}
 	t := v.Type()
@@ -514,10 +473,10 @@ func (d *odecoder) mapping(path string, n *yaml.Node, v reflect.Value) {
 		child := path + "[" + strconv.Quote(p.key) + "]"
 		switch {
 		case t == typPriceMap && field == "profiles" && !isGeo(p.key):
-			d.errAt(p.k, path, "%s is not a geo prefix; want one of %s", quote(p.key), strings.Join(GeoPrefixes(), ", "))
+			d.errAt(p.k, path, "%s is not a geo prefix; want one of %s", yamlnode.Quote(p.key), strings.Join(GeoPrefixes(), ", "))
 			continue
 		case t == typPriceMap && field == "regions" && !isLowerWord(p.key):
-			d.errAt(p.k, path, "%s is not a Region name such as us-east-1", quote(p.key))
+			d.errAt(p.k, path, "%s is not a Region name such as us-east-1", yamlnode.Quote(p.key))
 			continue
 		}
 		elem := reflect.New(t.Elem()).Elem()
@@ -525,45 +484,6 @@ func (d *odecoder) mapping(path string, n *yaml.Node, v reflect.Value) {
 		m.SetMapIndex(reflect.ValueOf(p.key).Convert(t.Key()), elem)
 	}
 	v.Set(m)
-}
-
-// didYouMean returns ` (did you mean "x"?)` for the candidate within two
-// edits of s, or "".
-func didYouMean(s string, candidates []string) string {
-	if s == "" || len(s) > 64 {
-		return ""
-	}
-	best, bestDist := "", 3
-	for _, c := range candidates {
-		if dist := editDistance(strings.ToLower(s), c); dist < bestDist && dist < len(s) {
-			best, bestDist = c, dist
-		}
-	}
-	if best == "" {
-		return ""
-	}
-	return " (did you mean " + strconv.Quote(best) + "?)"
-}
-
-func editDistance(a, b string) int {
-	ra, rb := []rune(a), []rune(b)
-	prev := make([]int, len(rb)+1)
-	cur := make([]int, len(rb)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(ra); i++ {
-		cur[0] = i
-		for j := 1; j <= len(rb); j++ {
-			cost := 1
-			if ra[i-1] == rb[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(rb)]
 }
 
 // IsBedrock reports whether m is a Bedrock model, as opposed to one of

@@ -2,6 +2,7 @@ package config
 
 import (
 	"errors"
+	"github.com/basalt-gateway/basalt/internal/yamlnode"
 	"reflect"
 
 	"github.com/basalt-gateway/basalt/internal/catalog"
@@ -43,7 +44,7 @@ func expandNode(n *yaml.Node, budget *int) (*yaml.Node, error) {
 	if *budget--; *budget < 0 {
 		return nil, errors.New("config: catalog section expands to too many values through aliases")
 	}
-	n = resolveAlias(n)
+	n = yamlnode.Deref(n)
 	if n == nil || n.Kind == yaml.AliasNode {
 		return nil, errors.New("config: catalog section holds an unresolved alias")
 	}
@@ -70,7 +71,7 @@ func nodesEqual(a, b *yaml.Node, budget *int) bool {
 	if *budget--; *budget < 0 {
 		return false
 	}
-	a, b = resolveAlias(a), resolveAlias(b)
+	a, b = yamlnode.Deref(a), yamlnode.Deref(b)
 	if a == nil || b == nil {
 		return a == b
 	}
@@ -92,7 +93,7 @@ func nodesEqual(a, b *yaml.Node, budget *int) bool {
 // catalog.DecodeOverrides accepts it, and its errors join the config's.
 func (d *decoder) catalogSection(path string, n *yaml.Node, v reflect.Value) {
 	if n.Kind != yaml.SequenceNode {
-		d.fail(n, path, "expected a list of model entries, got %s", describe(n))
+		d.fail(n, path, "expected a list of model entries, got %s", yamlnode.Describe(n))
 		return
 	}
 	if len(n.Content) == 0 {

@@ -363,18 +363,6 @@ func TestApplyDefaults(t *testing.T) {
 	}
 }
 
-func TestSuggest(t *testing.T) {
-	keys := []string{"name", "type", "base_url", "api_key", "timeout", "headers", "region", "endpoint"}
-	for in, want := range map[string]string{
-		"baseurl": "base_url", "BaseURL": "base_url", "api-key": "api_key", "reigon": "region",
-		"nmae": "name", "tiemout": "timeout", "header": "headers", "completely-different": "", "x": "",
-	} {
-		if got := suggest(in, keys); got != want {
-			t.Errorf("suggest(%q) = %q, want %q", in, got, want)
-		}
-	}
-}
-
 func TestParentPath(t *testing.T) {
 	for in, want := range map[string]string{
 		"":                             "",
@@ -388,14 +376,6 @@ func TestParentPath(t *testing.T) {
 		if got := parentPath(in); got != want {
 			t.Errorf("parentPath(%q) = %q, want %q", in, got, want)
 		}
-	}
-}
-
-func TestQuoteShort(t *testing.T) {
-	long := strings.Repeat("é", 100)
-	got := quoteShort(long)
-	if len(got) > 80 || !strings.HasSuffix(got, `"...`) {
-		t.Errorf("quoteShort of a long value = %s", got)
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"github.com/basalt-gateway/basalt/internal/yamlnode"
 	"io"
 	"os"
 	"reflect"
@@ -172,39 +173,6 @@ func (d *decoder) fail(n *yaml.Node, path, format string, args ...any) {
 	d.errAt(n, path, format, args...)
 }
 
-func resolveAlias(n *yaml.Node) *yaml.Node {
-	// An alias never points at another alias (an alias cannot carry an
-	// anchor), so one step suffices; the bound only guards against a
-	// malformed tree.
-	for i := 0; n != nil && n.Kind == yaml.AliasNode && i < 8; i++ {
-		n = n.Alias
-	}
-	return n
-}
-
-// describe names a node's kind for "expected X, got Y" messages. It never
-// includes the value, because the value may be a secret put in the wrong
-// place.
-func describe(n *yaml.Node) string {
-	switch n.Kind {
-	case yaml.MappingNode:
-		return "a mapping"
-	case yaml.SequenceNode:
-		return "a list"
-	case yaml.ScalarNode:
-		switch n.ShortTag() {
-		case "!!int", "!!float":
-			return "a number"
-		case "!!bool":
-			return "a boolean"
-		case "!!null":
-			return "null"
-		}
-		return "a string"
-	}
-	return "an unexpected node"
-}
-
 func (d *decoder) decode(path string, n *yaml.Node, v reflect.Value) {
 	if d.budget--; d.budget < 0 {
 		if d.budget == -1 {
@@ -212,7 +180,7 @@ func (d *decoder) decode(path string, n *yaml.Node, v reflect.Value) {
 		}
 		return
 	}
-	n = resolveAlias(n)
+	n = yamlnode.Deref(n)
 	if n == nil || n.Kind == yaml.AliasNode {
 		return
 	}
@@ -221,7 +189,7 @@ func (d *decoder) decode(path string, n *yaml.Node, v reflect.Value) {
 		if v.Type() == reflect.TypeFor[Secret]() {
 			hint = ` (a secret from the environment is written "env:NAME")`
 		}
-		d.fail(n, path, "unsupported YAML tag %s%s", quoteShort(tag), hint)
+		d.fail(n, path, "unsupported YAML tag %s%s", yamlnode.Quote(tag), hint)
 		return
 	}
 	if n.Kind == yaml.ScalarNode && n.ShortTag() == "!!null" {
@@ -261,7 +229,7 @@ func (d *decoder) decode(path string, n *yaml.Node, v reflect.Value) {
 func (d *decoder) scalar(path string, n *yaml.Node, want string) (string, bool) {
 	switch {
 	case n.Kind != yaml.ScalarNode:
-		d.fail(n, path, "expected %s, got %s", want, describe(n))
+		d.fail(n, path, "expected %s, got %s", want, yamlnode.Describe(n))
 	case n.ShortTag() == "!!binary":
 		d.fail(n, path, "!!binary values are not supported")
 	case !utf8.ValidString(n.Value):
@@ -276,7 +244,7 @@ func (d *decoder) scalar(path string, n *yaml.Node, want string) (string, bool) 
 
 func (d *decoder) secret(path string, n *yaml.Node, v reflect.Value) {
 	if n.Kind != yaml.ScalarNode {
-		d.fail(n, path, "expected a string (a literal or \"env:NAME\"), got %s", describe(n))
+		d.fail(n, path, "expected a string (a literal or \"env:NAME\"), got %s", yamlnode.Describe(n))
 		return
 	}
 	if n.ShortTag() == "!!binary" {
@@ -294,17 +262,17 @@ func (d *decoder) secret(path string, n *yaml.Node, v reflect.Value) {
 func (d *decoder) duration(path string, n *yaml.Node, v reflect.Value) {
 	const want = `a duration such as "30s", "5m" or "1h30m"`
 	if n.Kind != yaml.ScalarNode {
-		d.fail(n, path, "expected %s, got %s", want, describe(n))
+		d.fail(n, path, "expected %s, got %s", want, yamlnode.Describe(n))
 		return
 	}
 	if tag := n.ShortTag(); tag == "!!int" || tag == "!!float" {
-		d.fail(n, path, "duration %s has no unit; write e.g. %s for seconds", quoteShort(n.Value), strconv.Quote(n.Value+"s"))
+		d.fail(n, path, "duration %s has no unit; write e.g. %s for seconds", yamlnode.Quote(n.Value), strconv.Quote(n.Value+"s"))
 		return
 	}
 	dur, err := time.ParseDuration(n.Value)
 	switch {
 	case err != nil:
-		d.fail(n, path, "invalid duration %s; want %s", quoteShort(n.Value), want)
+		d.fail(n, path, "invalid duration %s; want %s", yamlnode.Quote(n.Value), want)
 	case dur <= 0:
 		d.fail(n, path, "must be positive (omit the key for the default)")
 	default:
@@ -317,19 +285,19 @@ func (d *decoder) integer(path string, n *yaml.Node, v reflect.Value) {
 		// Integer fields hold no secrets, so the value can be quoted.
 		switch {
 		case n.Kind != yaml.ScalarNode:
-			d.fail(n, path, "expected a whole number, got %s", describe(n))
+			d.fail(n, path, "expected a whole number, got %s", yamlnode.Describe(n))
 		case n.ShortTag() == "!!float" && strings.Trim(n.Value, "+-0123456789") == "":
-			d.fail(n, path, "%s is out of range", quoteShort(n.Value))
+			d.fail(n, path, "%s is out of range", yamlnode.Quote(n.Value))
 		case n.ShortTag() == "!!str":
-			d.fail(n, path, "expected a whole number, got the string %s", quoteShort(n.Value))
+			d.fail(n, path, "expected a whole number, got the string %s", yamlnode.Quote(n.Value))
 		default:
-			d.fail(n, path, "expected a whole number, got %s", quoteShort(n.Value))
+			d.fail(n, path, "expected a whole number, got %s", yamlnode.Quote(n.Value))
 		}
 		return
 	}
 	var i int64
 	if err := n.Decode(&i); err != nil || v.OverflowInt(i) {
-		d.fail(n, path, "%s is out of range", quoteShort(n.Value))
+		d.fail(n, path, "%s is out of range", yamlnode.Quote(n.Value))
 		return
 	}
 	if i <= 0 {
@@ -341,7 +309,7 @@ func (d *decoder) integer(path string, n *yaml.Node, v reflect.Value) {
 
 func (d *decoder) structure(path string, n *yaml.Node, v reflect.Value) {
 	if n.Kind != yaml.MappingNode {
-		d.fail(n, path, "expected a mapping, got %s", describe(n))
+		d.fail(n, path, "expected a mapping, got %s", yamlnode.Describe(n))
 		return
 	}
 	keys, index := structFields(v.Type())
@@ -351,7 +319,7 @@ func (d *decoder) structure(path string, n *yaml.Node, v reflect.Value) {
 		}
 		idx, ok := index[p.key]
 		if !ok {
-			d.errAt(p.k, path, "unknown key %s%s", quoteShort(p.key), didYouMean(p.key, keys))
+			d.errAt(p.k, path, "unknown key %s%s", yamlnode.Quote(p.key), yamlnode.DidYouMean(p.key, keys))
 			continue
 		}
 		child := p.key
@@ -393,7 +361,7 @@ func structFields(t reflect.Type) ([]string, map[string][]int) {
 
 func (d *decoder) list(path string, n *yaml.Node, v reflect.Value) {
 	if n.Kind != yaml.SequenceNode {
-		d.fail(n, path, "expected a list, got %s", describe(n))
+		d.fail(n, path, "expected a list, got %s", yamlnode.Describe(n))
 		return
 	}
 	if len(n.Content) == 0 {
@@ -410,7 +378,7 @@ func (d *decoder) list(path string, n *yaml.Node, v reflect.Value) {
 
 func (d *decoder) mapping(path string, n *yaml.Node, v reflect.Value) {
 	if n.Kind != yaml.MappingNode {
-		d.fail(n, path, "expected a mapping, got %s", describe(n))
+		d.fail(n, path, "expected a mapping, got %s", yamlnode.Describe(n))
 		return
 	}
 	t := v.Type()
@@ -441,16 +409,16 @@ func (d *decoder) pairs(path string, n *yaml.Node) []pair {
 	seen := map[string]*yaml.Node{}
 	var merges []*yaml.Node
 	for i := 0; i+1 < len(n.Content); i += 2 {
-		k, v := resolveAlias(n.Content[i]), n.Content[i+1]
+		k, v := yamlnode.Deref(n.Content[i]), n.Content[i+1]
 		switch {
 		case k == nil:
 			continue
 		case k.Kind == yaml.ScalarNode && k.ShortTag() == "!!merge":
 			merges = append(merges, v)
 		case k.Kind != yaml.ScalarNode:
-			d.errAt(k, path, "keys must be strings, got %s", describe(k))
+			d.errAt(k, path, "keys must be strings, got %s", yamlnode.Describe(k))
 		case seen[k.Value] != nil:
-			d.errAt(k, path, "duplicate key %s (first written on line %d)", quoteShort(k.Value), seen[k.Value].Line)
+			d.errAt(k, path, "duplicate key %s (first written on line %d)", yamlnode.Quote(k.Value), seen[k.Value].Line)
 		default:
 			seen[k.Value] = k
 			out = append(out, pair{k.Value, k, v})
@@ -467,14 +435,14 @@ func (d *decoder) pairs(path string, n *yaml.Node) []pair {
 
 func (d *decoder) merge(path string, src *yaml.Node, seen map[string]*yaml.Node, visited map[*yaml.Node]bool, out []pair) []pair {
 	at := src
-	src = resolveAlias(src)
+	src = yamlnode.Deref(src)
 	if src == nil {
 		return out
 	}
 	switch src.Kind {
 	case yaml.SequenceNode:
 		for _, item := range src.Content {
-			if m := resolveAlias(item); m == nil || m.Kind != yaml.MappingNode {
+			if m := yamlnode.Deref(item); m == nil || m.Kind != yaml.MappingNode {
 				d.errAt(item, path, "a merge key (<<) takes a mapping or a list of mappings")
 				continue
 			}
@@ -492,7 +460,7 @@ func (d *decoder) merge(path string, src *yaml.Node, seen map[string]*yaml.Node,
 	visited[src] = true
 	var nested []*yaml.Node
 	for i := 0; i+1 < len(src.Content); i += 2 {
-		k, v := resolveAlias(src.Content[i]), src.Content[i+1]
+		k, v := yamlnode.Deref(src.Content[i]), src.Content[i+1]
 		switch {
 		case k == nil || k.Kind != yaml.ScalarNode || seen[k.Value] != nil:
 		case k.ShortTag() == "!!merge":

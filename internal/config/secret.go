@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/basalt-gateway/basalt/internal/yamlnode"
 	"log/slog"
 	"strconv"
 	"strings"
@@ -102,7 +103,7 @@ func (s Secret) check() error {
 	case s.env == "":
 		return nil
 	case !validEnvName(s.env):
-		return fmt.Errorf("invalid environment variable name %s after \"env:\" (use letters, digits and _, not starting with a digit)", quoteShort(s.env))
+		return fmt.Errorf("invalid environment variable name %s after \"env:\" (use letters, digits and _, not starting with a digit)", yamlnode.Quote(s.env))
 	}
 	return nil
 }

@@ -3,6 +3,7 @@ package config
 import (
 	"cmp"
 	"fmt"
+	"github.com/basalt-gateway/basalt/internal/yamlnode"
 	"maps"
 	"net"
 	"net/url"
@@ -105,7 +106,7 @@ func parentPath(p string) string {
 }
 
 func oneOf(what, got string, options []string) string {
-	return fmt.Sprintf("unknown %s %s%s; want one of %s", what, quoteShort(got), didYouMean(got, options), strings.Join(options, ", "))
+	return fmt.Sprintf("unknown %s %s%s; want one of %s", what, yamlnode.Quote(got), yamlnode.DidYouMean(got, options), strings.Join(options, ", "))
 }
 
 func (v *validator) config(c *Config) {
@@ -132,7 +133,7 @@ func (v *validator) config(c *Config) {
 			continue
 		}
 		if j, dup := firstIndex[p.Name]; dup {
-			v.field(base+".name", "duplicate provider name %s (already used by providers[%d])", quoteShort(p.Name), j)
+			v.field(base+".name", "duplicate provider name %s (already used by providers[%d])", yamlnode.Quote(p.Name), j)
 			continue
 		}
 		firstIndex[p.Name] = i
@@ -193,10 +194,10 @@ func checkAddr(addr string) string {
 	const want = `want host:port, e.g. "127.0.0.1:8080", or ":8080" for every interface`
 	_, port, err := net.SplitHostPort(addr)
 	if err != nil {
-		return fmt.Sprintf("invalid address %s; %s", quoteShort(addr), want)
+		return fmt.Sprintf("invalid address %s; %s", yamlnode.Quote(addr), want)
 	}
 	if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 || strings.HasPrefix(port, "+") {
-		return fmt.Sprintf("invalid port %s; want a number from 0 to 65535 (0 picks a free port)", quoteShort(port))
+		return fmt.Sprintf("invalid port %s; want a number from 0 to 65535 (0 picks a free port)", yamlnode.Quote(port))
 	}
 	return ""
 }
@@ -246,7 +247,7 @@ func (v *validator) provider(base string, p *Provider) {
 	case p.Name == "":
 		v.required(base, "name", "")
 	case !validProviderName(p.Name):
-		v.field(base+".name", `invalid name %s; use lower-case letters, digits, "-" and "_", starting with a letter or digit`, quoteShort(p.Name))
+		v.field(base+".name", `invalid name %s; use lower-case letters, digits, "-" and "_", starting with a letter or digit`, yamlnode.Quote(p.Name))
 	}
 	switch p.Type {
 	case "":
@@ -361,11 +362,11 @@ func (v *validator) headers(path string, h map[string]Secret) {
 		canon := strings.ToLower(name)
 		switch {
 		case !validHeaderName(name):
-			v.add(path, p, true, fmt.Sprintf("invalid header name %s", quoteShort(name)))
+			v.add(path, p, true, fmt.Sprintf("invalid header name %s", yamlnode.Quote(name)))
 		case slices.ContainsFunc(reservedHeaders(), func(r string) bool { return strings.EqualFold(r, name) }):
-			v.add(path, p, true, fmt.Sprintf("header %s is set by Basalt and cannot be overridden", quoteShort(name)))
+			v.add(path, p, true, fmt.Sprintf("header %s is set by Basalt and cannot be overridden", yamlnode.Quote(name)))
 		case first[canon] != "":
-			v.add(path, p, true, fmt.Sprintf("header %s is also set as %s (header names are case-insensitive)", quoteShort(name), quoteShort(first[canon])))
+			v.add(path, p, true, fmt.Sprintf("header %s is also set as %s (header names are case-insensitive)", yamlnode.Quote(name), yamlnode.Quote(first[canon])))
 		default:
 			first[canon] = name
 		}
@@ -390,7 +391,7 @@ func validHeaderName(s string) bool {
 func (v *validator) bedrock(base string, p *Provider) {
 	b := &p.Bedrock
 	if b.Region != "" && !validRegion(b.Region) {
-		v.field(base+".region", "invalid AWS region %s (e.g. \"us-east-1\")", quoteShort(b.Region))
+		v.field(base+".region", "invalid AWS region %s (e.g. \"us-east-1\")", yamlnode.Quote(b.Region))
 	}
 	if b.Endpoint != "" {
 		if msg := checkURL(b.Endpoint); msg != "" {
@@ -482,14 +483,14 @@ func (v *validator) models(models []Model, names []string, types map[string]Prov
 			v.required(base, "provider", "")
 		case !known && !namesKnown:
 		case !known && len(names) == 1 && names[0] == BuiltinLocal && !hasLocal:
-			v.field(base+".provider", "unknown provider %s: no providers are configured", quoteShort(m.Provider))
+			v.field(base+".provider", "unknown provider %s: no providers are configured", yamlnode.Quote(m.Provider))
 		case !known:
-			v.field(base+".provider", "unknown provider %s%s; configured: %s", quoteShort(m.Provider), didYouMean(m.Provider, names), listShort(names))
+			v.field(base+".provider", "unknown provider %s%s; configured: %s", yamlnode.Quote(m.Provider), yamlnode.DidYouMean(m.Provider, names), listShort(names))
 		case m.Region != "" && typ != "" && typ != TypeBedrock:
 			v.key(base, "region", "region applies only to models of a bedrock provider; %q is type %s", m.Provider, typ)
 		}
 		if m.Region != "" && !validRegion(m.Region) {
-			v.field(base+".region", "invalid AWS region %s (e.g. \"us-west-2\")", quoteShort(m.Region))
+			v.field(base+".region", "invalid AWS region %s (e.g. \"us-west-2\")", yamlnode.Quote(m.Region))
 		}
 		r := route{m.ID, m.Provider, cmp.Or(m.Upstream, m.ID), m.Region}
 		if j, dup := seen[r]; dup && m.ID != "" {
