@@ -63,10 +63,6 @@ func Quote(s string) string {
 
 func isRuneStart(b byte) bool { return b&0xC0 != 0x80 }
 
-func hasControl(s string) bool {
-	return strings.ContainsFunc(s, unicode.IsControl)
-}
-
 // DidYouMean returns ` (did you mean "x"?)` for the candidate closest to s,
 // or "" when none is close enough to be a plausible typo.
 func DidYouMean(s string, candidates []string) string {
