@@ -25,6 +25,10 @@ const (
 	Unavailable
 	QuotaExceeded
 	Conflict
+	// Unauthenticated is a missing or wrong API key: 401 on the OpenAI and
+	// Anthropic surfaces; Bedrock has no such exception, so there it is an
+	// AccessDeniedException.
+	Unauthenticated
 )
 
 var kindNames = [...]string{
@@ -40,6 +44,7 @@ var kindNames = [...]string{
 	Unavailable:      "ServiceUnavailableException",
 	QuotaExceeded:    "ServiceQuotaExceededException",
 	Conflict:         "ConflictException",
+	Unauthenticated:  "AccessDeniedException",
 }
 
 // String returns the Bedrock exception name, which doubles as a readable label.

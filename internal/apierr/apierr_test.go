@@ -37,7 +37,7 @@ func TestAsKeepsTypedErrors(t *testing.T) {
 }
 
 func TestKindNames(t *testing.T) {
-	for k := Internal; k <= Conflict; k++ {
+	for k := Internal; k <= Unauthenticated; k++ {
 		if !strings.HasSuffix(k.String(), "Exception") {
 			t.Errorf("kind %d has name %q", k, k.String())
 		}

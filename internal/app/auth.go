@@ -2,17 +2,18 @@ package app
 
 import (
 	"net/http"
-	"strconv"
 	"strings"
 
 	"github.com/basalt-gateway/basalt/internal/apierr"
 	"github.com/basalt-gateway/basalt/internal/auth"
+	"github.com/basalt-gateway/basalt/internal/inbound/anthropicmsgs"
 	"github.com/basalt-gateway/basalt/internal/inbound/converse"
+	"github.com/basalt-gateway/basalt/internal/inbound/openaichat"
 )
 
-// requireKey rejects requests without a configured API key, answering in
-// the error shape of the surface the client called: Anthropic's and
-// OpenAI's 401 bodies, Bedrock's AccessDeniedException. /healthz stays open
+// requireKey rejects requests without a configured API key, answering
+// with the error writer of the surface the client called (401 on the
+// OpenAI and Anthropic surfaces, AccessDeniedException on Bedrock's). /healthz stays open
 // for load balancers.
 func requireKey(keys *auth.Keys, next http.Handler) http.Handler {
 	if !keys.Enabled() {
@@ -29,14 +30,14 @@ func requireKey(keys *auth.Keys, next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
-		msg := err.Error()
+		e := apierr.New(apierr.Unauthenticated, "%s", err.Error())
 		switch shape {
 		case "anthropic":
-			writeJSON(w, http.StatusUnauthorized, `{"type":"error","error":{"type":"authentication_error","message":`+strconv.Quote(msg)+`}}`)
+			anthropicmsgs.WriteError(w, r, e)
 		case "openai":
-			writeJSON(w, http.StatusUnauthorized, `{"error":{"message":`+strconv.Quote(msg)+`,"type":"invalid_request_error","param":null,"code":"invalid_api_key"}}`)
+			openaichat.WriteError(w, e)
 		default:
-			converse.WriteError(w, apierr.New(apierr.AccessDenied, "%s", msg))
+			converse.WriteError(w, e)
 		}
 	})
 }
@@ -50,10 +51,4 @@ func surfaceOf(path string) string {
 		return "openai"
 	}
 	return "bedrock"
-}
-
-func writeJSON(w http.ResponseWriter, status int, body string) {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	_, _ = w.Write([]byte(body))
 }

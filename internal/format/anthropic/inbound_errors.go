@@ -14,8 +14,7 @@ const StatusOverloaded = 529
 // client of the Messages API gets for an error kind (the table of the
 // Anthropic docs: 400 invalid_request_error, 403 permission_error, 404
 // not_found_error, 429 rate_limit_error, 500 api_error, 529
-// overloaded_error, 504 timeout_error). apierr has no "unauthenticated"
-// kind yet: AccessDenied is 403 permission_error.
+// overloaded_error, 504 timeout_error, 401 authentication_error).
 func ErrorTypeForKind(k apierr.Kind) (status int, errType string) {
 	switch k {
 	case apierr.Validation:
@@ -24,6 +23,8 @@ func ErrorTypeForKind(k apierr.Kind) (status int, errType string) {
 		return http.StatusConflict, ErrInvalidRequest
 	case apierr.AccessDenied:
 		return http.StatusForbidden, ErrPermission
+	case apierr.Unauthenticated:
+		return http.StatusUnauthorized, ErrAuthentication
 	case apierr.NotFound:
 		return http.StatusNotFound, ErrNotFound
 	case apierr.Throttling, apierr.QuotaExceeded:

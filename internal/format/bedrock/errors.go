@@ -12,7 +12,7 @@ func ErrorStatus(k apierr.Kind) int {
 	switch k {
 	case apierr.Validation, apierr.QuotaExceeded, apierr.Conflict:
 		return http.StatusBadRequest
-	case apierr.AccessDenied:
+	case apierr.AccessDenied, apierr.Unauthenticated:
 		return http.StatusForbidden
 	case apierr.NotFound:
 		return http.StatusNotFound

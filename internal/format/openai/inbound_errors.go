@@ -14,6 +14,8 @@ func ErrorStatus(k apierr.Kind) int {
 		return http.StatusBadRequest
 	case apierr.AccessDenied:
 		return http.StatusForbidden
+	case apierr.Unauthenticated:
+		return http.StatusUnauthorized
 	case apierr.NotFound:
 		return http.StatusNotFound
 	case apierr.Conflict:
@@ -32,6 +34,7 @@ func ErrorStatus(k apierr.Kind) int {
 var errorTypes = map[apierr.Kind][2]string{
 	apierr.Validation:       {"invalid_request_error", ""},
 	apierr.AccessDenied:     {"permission_error", "permission_denied"},
+	apierr.Unauthenticated:  {"invalid_request_error", "invalid_api_key"},
 	apierr.NotFound:         {"invalid_request_error", "model_not_found"},
 	apierr.Conflict:         {"invalid_request_error", "conflict"},
 	apierr.Throttling:       {"rate_limit_error", "rate_limit_exceeded"},

@@ -15,6 +15,8 @@ func ErrorStatus(k apierr.Kind) (status int, code, typ string) {
 		return 400, "invalid_request_error", "invalid_request_error"
 	case apierr.AccessDenied:
 		return 403, "permission_denied", "permission_error"
+	case apierr.Unauthenticated:
+		return 401, "invalid_api_key", "invalid_request_error"
 	case apierr.NotFound:
 		return 404, "not_found", "invalid_request_error"
 	case apierr.Conflict:
