@@ -29,7 +29,7 @@ func (a *App) CountTokens(ctx context.Context, req *canon.Request) (int, bool, e
 		return 0, false, err
 	}
 	for _, d := range deps {
-		if tc, ok := unwrap(d.Provider).(tokenCounter); ok {
+		if tc, ok := d.Provider.(tokenCounter); ok {
 			sub := *req
 			sub.Model = d.Upstream
 			n, err := tc.CountTokens(ctx, &sub)

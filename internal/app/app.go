@@ -13,7 +13,6 @@ import (
 
 	"github.com/basalt-gateway/basalt/internal/apierr"
 	"github.com/basalt-gateway/basalt/internal/auth"
-	"github.com/basalt-gateway/basalt/internal/canon"
 	"github.com/basalt-gateway/basalt/internal/catalog"
 	"github.com/basalt-gateway/basalt/internal/gateway"
 	"github.com/basalt-gateway/basalt/internal/inbound/advise"
@@ -112,6 +111,7 @@ func New(ctx context.Context, o Options) (*App, error) {
 	byName := map[string]gateway.Provider{}
 	var catchAll []gateway.Provider
 	var routes []gateway.Route
+	timeouts := map[string]time.Duration{}
 	for _, ps := range o.Providers {
 		p, err := buildProvider(ctx, ps, o.HTTPClient)
 		if err != nil {
@@ -121,11 +121,14 @@ func New(ctx context.Context, o Options) (*App, error) {
 			return nil, fmt.Errorf("provider %q is defined twice", ps.Name)
 		}
 		byName[ps.Name] = p
+		if ps.Timeout > 0 {
+			timeouts[ps.Name] = ps.Timeout
+		}
 		a.Providers = append(a.Providers, p)
 		if ps.ServesCatalog {
 			catchAll = append(catchAll, p)
 		}
-		if lp, ok := unwrap(p).(*local.Provider); ok {
+		if lp, ok := p.(*local.Provider); ok {
 			for _, m := range lp.Models() {
 				routes = append(routes, gateway.Route{ID: m, Provider: p, Upstream: m})
 			}
@@ -159,6 +162,7 @@ func New(ctx context.Context, o Options) (*App, error) {
 	routes = append(configured, routes...)
 	a.Table = gateway.NewTable(routes, a.Providers, catchAll, a.knownBedrockModel)
 	a.Gateway = gateway.New(a.Table, log)
+	a.Gateway.Timeouts = timeouts
 	a.served = a.servedIndex() // served.go
 	if o.DataDir != "" {
 		db, err := store.Open(ctx, o.DataDir)
@@ -256,9 +260,6 @@ func buildProvider(ctx context.Context, ps ProviderSpec, hc *http.Client) (gatew
 	if err != nil {
 		return nil, err
 	}
-	if ps.Timeout > 0 {
-		p = timeoutProvider{Provider: p, d: ps.Timeout}
-	}
 	return p, nil
 }
 
@@ -291,31 +292,6 @@ func (h headerTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 		r.Header.Set(k, v)
 	}
 	return h.rt.RoundTrip(r)
-}
-
-// timeoutProvider bounds a whole call, stream included.
-type timeoutProvider struct {
-	gateway.Provider
-	d time.Duration
-}
-
-func (t timeoutProvider) Converse(ctx context.Context, req *canon.Request, w canon.EventWriter) error {
-	ctx, cancel := context.WithTimeoutCause(ctx, t.d, errProviderTimeout)
-	defer cancel()
-	err := t.Provider.Converse(ctx, req, w)
-	if err != nil && errors.Is(context.Cause(ctx), errProviderTimeout) {
-		return apierr.Wrap(apierr.ModelTimeout, err, "the model did not answer within the provider's timeout of %s", t.d)
-	}
-	return err
-}
-
-var errProviderTimeout = errors.New("provider timeout")
-
-func unwrap(p gateway.Provider) gateway.Provider {
-	if t, ok := p.(timeoutProvider); ok {
-		return t.Provider
-	}
-	return p
 }
 
 type usageRecorder struct{ w *store.UsageWriter }

@@ -3,8 +3,6 @@ package app
 import (
 	"context"
 
-	"github.com/basalt-gateway/basalt/internal/apierr"
-	"github.com/basalt-gateway/basalt/internal/canon"
 	"github.com/basalt-gateway/basalt/internal/gateway"
 	"github.com/basalt-gateway/basalt/internal/inbound/openaichat"
 )
@@ -12,7 +10,6 @@ import (
 var (
 	_ openaichat.ModelDirectory = modelDirectory{}
 	_ openaichat.Embedder       = (*gateway.Gateway)(nil)
-	_ gateway.Embedder          = timeoutProvider{}
 )
 
 // modelDirectory lists what the gateway serves for GET /v1/models: the
@@ -59,20 +56,4 @@ func (d modelDirectory) GetModel(ctx context.Context, id string) (openaichat.Mod
 		return openaichat.Model{}, false
 	}
 	return openaichat.Model{ID: id, Object: "model", OwnedBy: deps[0].Provider.Name()}, true
-}
-
-// Embed forwards to the wrapped provider, bounded by the provider's timeout,
-// so the optional Embedder capability survives the timeout wrapper.
-func (t timeoutProvider) Embed(ctx context.Context, req *canon.EmbedRequest) (*canon.EmbedResponse, error) {
-	e, ok := t.Provider.(gateway.Embedder)
-	if !ok {
-		return nil, gateway.CannotEmbed(t.Name(), req.Model)
-	}
-	ctx, cancel := context.WithTimeout(ctx, t.d)
-	defer cancel()
-	resp, err := e.Embed(ctx, req)
-	if err != nil && ctx.Err() != nil {
-		return nil, apierr.Wrap(apierr.ModelTimeout, err, "the model did not answer within the provider's timeout of %s", t.d)
-	}
-	return resp, err
 }

@@ -23,32 +23,67 @@ func CannotEmbed(provider, model string) error {
 // that answers, falling back like Converse on errors another deployment
 // might not have.
 func (g *Gateway) Embed(ctx context.Context, req *canon.EmbedRequest) (*canon.EmbedResponse, error) {
-	deps, err := g.resolver.Resolve(ctx, req.Model)
-	if err != nil {
-		return nil, err
-	}
-	if len(deps) == 0 {
-		return nil, apierr.New(apierr.NotFound, "no deployment serves model %q", req.Model)
-	}
-	var lastErr error
-	for _, d := range g.healthyFirst(deps) {
+	return Unary(ctx, g, req.Model, func(ctx context.Context, d Deployment) (*canon.EmbedResponse, canon.Usage, error) {
 		e, ok := d.Provider.(Embedder)
 		if !ok {
-			if lastErr == nil {
-				lastErr = CannotEmbed(d.Provider.Name(), req.Model)
-			}
-			continue
+			return nil, canon.Usage{}, ErrCapability(CannotEmbed(d.Provider.Name(), req.Model))
 		}
 		sub := *req
 		sub.Model = d.Upstream
-		start := g.now()
 		resp, err := e.Embed(ctx, &sub)
-		if g.Recorder != nil {
-			var u canon.Usage
-			if resp != nil {
-				u.InputTokens = resp.InputTokens
+		var u canon.Usage
+		if resp != nil {
+			u.InputTokens = resp.InputTokens
+		}
+		return resp, u, err
+	})
+}
+
+// capabilityError marks a deployment whose provider lacks the capability
+// asked for: the next deployment is tried, nothing is recorded and the
+// deployment stays healthy.
+type capabilityError struct{ err error }
+
+func (e capabilityError) Error() string { return e.err.Error() }
+func (e capabilityError) Unwrap() error { return e.err }
+
+// ErrCapability wraps the error a Unary call function returns for a
+// provider without the capability (gateway.CannotEmbed and its kind).
+func ErrCapability(err error) error { return capabilityError{err} }
+
+// Unary calls one non-conversation operation (embeddings, rerank, image
+// generation, …) on the deployments of model in order of health, with
+// Converse's fallback rules: a deployment whose call fails with an error
+// another deployment might not have is marked unhealthy and the next one is
+// tried. call returns ErrCapability(…) for a provider that cannot serve the
+// operation; if no deployment can, the first such error is returned. Every
+// real attempt is recorded with the usage call reports.
+func Unary[T any](ctx context.Context, g *Gateway, model string, call func(ctx context.Context, d Deployment) (T, canon.Usage, error)) (T, error) {
+	var zero T
+	deps, err := g.resolver.Resolve(ctx, model)
+	if err != nil {
+		return zero, err
+	}
+	if len(deps) == 0 {
+		return zero, apierr.New(apierr.NotFound, "no deployment serves model %q", model)
+	}
+	var lastErr, capErr error
+	for _, d := range g.healthyFirst(deps) {
+		start := g.now()
+		var resp T
+		var u canon.Usage
+		err := g.bounded(ctx, d, func(ctx context.Context) (err error) {
+			resp, u, err = call(ctx, d)
+			return err
+		})
+		if ce, ok := err.(capabilityError); ok {
+			if capErr == nil {
+				capErr = ce.err
 			}
-			g.Recorder.Record(ctx, Call{Model: req.Model, Provider: d.Provider.Name(), Upstream: d.Upstream,
+			continue
+		}
+		if g.Recorder != nil {
+			g.Recorder.Record(ctx, Call{Model: model, Provider: d.Provider.Name(), Upstream: d.Upstream,
 				Usage: u, LatencyMs: g.now().Sub(start).Milliseconds(), Err: err})
 		}
 		if err == nil {
@@ -57,9 +92,12 @@ func (g *Gateway) Embed(ctx context.Context, req *canon.EmbedRequest) (*canon.Em
 		}
 		lastErr = err
 		if ctx.Err() != nil || !retryable(err) {
-			return nil, err
+			return zero, err
 		}
 		g.markUnhealthy(d)
 	}
-	return nil, lastErr
+	if lastErr == nil {
+		lastErr = capErr
+	}
+	return zero, lastErr
 }

@@ -60,6 +60,11 @@ type Recorder interface {
 type Gateway struct {
 	// Recorder, if set before serving, is told about every attempt.
 	Recorder Recorder
+	// Timeouts, if set before serving, bound each call to a provider (by
+	// provider name), a stream included: past it the call fails with
+	// ModelTimeout and, like other failures before the first event, falls
+	// back to the next deployment.
+	Timeouts map[string]time.Duration
 
 	resolver Resolver
 	log      *slog.Logger
@@ -101,7 +106,7 @@ func (g *Gateway) Converse(ctx context.Context, req *canon.Request, w canon.Even
 		at := &attempt{sub: *req, cw: checkedWriter{w: w, start: g.now(), now: g.now}}
 		sub, cw := &at.sub, &at.cw
 		sub.Model = d.Upstream
-		err := d.Provider.Converse(ctx, sub, cw)
+		err := g.bounded(ctx, d, func(ctx context.Context) error { return d.Provider.Converse(ctx, sub, cw) })
 		if err == nil && !cw.stopped && cw.werr == nil {
 			err = apierr.New(apierr.ModelStreamError, "the upstream answer ended before its stop event")
 		}
@@ -135,6 +140,23 @@ func (g *Gateway) Converse(ctx context.Context, req *canon.Request, w canon.Even
 		}
 	}
 	return lastErr
+}
+
+var errProviderTimeout = errors.New("provider timeout")
+
+// bounded runs call under d's provider timeout, if it has one.
+func (g *Gateway) bounded(ctx context.Context, d Deployment, call func(ctx context.Context) error) error {
+	limit := g.Timeouts[d.Provider.Name()]
+	if limit <= 0 {
+		return call(ctx)
+	}
+	ctx, cancel := context.WithTimeoutCause(ctx, limit, errProviderTimeout)
+	defer cancel()
+	err := call(ctx)
+	if err != nil && errors.Is(context.Cause(ctx), errProviderTimeout) {
+		return apierr.Wrap(apierr.ModelTimeout, err, "the model did not answer within the provider's timeout of %s", limit)
+	}
+	return err
 }
 
 // retryable reports whether another deployment might succeed where this one failed.

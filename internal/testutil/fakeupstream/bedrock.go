@@ -39,6 +39,15 @@ type bedrockStep struct {
 	code   string
 	msg    string
 	stall  bool
+	raw    *BedrockRaw
+}
+
+// BedrockRaw scripts the answer of a model operation that is not a
+// conversation (InvokeModel of an embedding, rerank or image model,
+// CountTokens): Body is sent as it is, with Headers, under status 200.
+type BedrockRaw struct {
+	Body    []byte
+	Headers map[string]string
 }
 
 // BedrockReply scripts one successful answer. The same reply serves both
@@ -124,6 +133,9 @@ func newBedrock(t testing.TB, tls bool) *Bedrock {
 	// whose "/" arrives as %2F stays one model id.
 	mux.HandleFunc("POST /model/{modelId}/converse", func(w http.ResponseWriter, r *http.Request) { b.serve(w, r, false) })
 	mux.HandleFunc("POST /model/{modelId}/converse-stream", func(w http.ResponseWriter, r *http.Request) { b.serve(w, r, true) })
+	// InvokeModel and CountTokens answer with scripted raw bodies (ReplyRaw).
+	mux.HandleFunc("POST /model/{modelId}/invoke", func(w http.ResponseWriter, r *http.Request) { b.serve(w, r, false) })
+	mux.HandleFunc("POST /model/{modelId}/count-tokens", func(w http.ResponseWriter, r *http.Request) { b.serve(w, r, false) })
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		b.Record(r)
 		writeBedrockError(w, b.requestID(), http.StatusNotFound, "UnknownOperationException", "fakeupstream: no such operation "+r.Method+" "+r.URL.EscapedPath())
@@ -144,6 +156,10 @@ func newBedrock(t testing.TB, tls bool) *Bedrock {
 
 // Reply queues a successful answer.
 func (b *Bedrock) Reply(r BedrockReply) { b.push(bedrockStep{reply: &r}) }
+
+// ReplyRaw queues a raw JSON answer, for the operations that are not
+// conversations (InvokeModel of non-text models, CountTokens).
+func (b *Bedrock) ReplyRaw(r BedrockRaw) { b.push(bedrockStep{raw: &r}) }
 
 // Fail queues an error exactly as Bedrock sends one: the status, an
 // x-amzn-ErrorType header naming code (omitted when code is empty, as a load
@@ -195,6 +211,13 @@ func (b *Bedrock) serve(w http.ResponseWriter, r *http.Request, stream bool) {
 	switch {
 	case step.stall || (step.reply != nil && !stream && step.reply.Fault != nil && step.reply.Fault.Stall):
 		b.stall(r)
+	case step.raw != nil:
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("x-amzn-RequestId", id)
+		for k, v := range step.raw.Headers {
+			w.Header().Set(k, v)
+		}
+		_, _ = w.Write(step.raw.Body)
 	case step.reply == nil:
 		writeBedrockError(w, id, step.status, step.code, step.msg)
 	case stream:
