@@ -76,6 +76,20 @@ func embedCodecFor(modelID, family string) (embedCodec, bool) {
 	return c, ok
 }
 
+// embedOperation serves the embedding families.
+var embedOperation = operation{
+	titles: []string{embedCodecs[FamilyTitanEmbed].title, embedCodecs[FamilyCohereEmbed].title},
+	match: func(modelID, family string) bool {
+		_, ok := embedCodecFor(modelID, family)
+		return ok
+	},
+	serve: func(w http.ResponseWriter, r *http.Request, gw any, modelID, family string, stream bool) {
+		emb, _ := gw.(Embedder)
+		c, _ := embedCodecFor(modelID, family)
+		serveEmbed(w, r, emb, c, modelID, stream)
+	},
+}
+
 // serveEmbed answers an embedding family's InvokeModel call through gw.
 func serveEmbed(w http.ResponseWriter, r *http.Request, gw Embedder, c embedCodec, modelID string, stream bool) {
 	start := time.Now()

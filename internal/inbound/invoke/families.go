@@ -147,8 +147,8 @@ func supported() string {
 	for _, f := range Families() {
 		titles = append(titles, codecs[f].title)
 	}
-	for _, f := range []string{FamilyTitanEmbed, FamilyCohereEmbed} {
-		titles = append(titles, embedCodecs[f].title)
+	for _, o := range operations {
+		titles = append(titles, o.titles...)
 	}
 	return strings.Join(titles, "; ")
 }

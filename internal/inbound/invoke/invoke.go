@@ -58,21 +58,38 @@ func Handler(gw server.Conversation, family func(string) string, stream bool, lo
 		api = "invoke_model_stream"
 	}
 	text := server.Handle(api, gw, Shape{Stream: stream, Family: family}, log)
-	emb, _ := gw.(Embedder)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if modelID, err := converse.ModelID(r); err == nil {
 			fam := ""
 			if family != nil {
 				fam = family(modelID)
 			}
-			if c, ok := embedCodecFor(modelID, fam); ok {
-				serveEmbed(w, r, emb, c, modelID, stream)
-				return
+			for _, o := range operations {
+				if o.match(modelID, fam) {
+					o.serve(w, r, gw, modelID, fam, stream)
+					return
+				}
 			}
 		}
 		text.ServeHTTP(w, r)
 	})
 }
+
+// operation is a model family whose InvokeModel call is not a conversation
+// (embeddings, rerank, images): it has its own canonical request and
+// gateway capability instead of the text path's event stream.
+type operation struct {
+	// titles name the families in the error listing what works.
+	titles []string
+	match  func(modelID, family string) bool
+	// serve answers the call; gw is the gateway, to be asserted to the
+	// capability the operation needs (nil-safe: answer with a clear error
+	// when it lacks it).
+	serve func(w http.ResponseWriter, r *http.Request, gw any, modelID, family string, stream bool)
+}
+
+// operations are tried in order before the text families.
+var operations = []operation{embedOperation}
 
 // Decode picks the family's body format from the model id and decodes it.
 func (s Shape) Decode(r *http.Request) (*canon.Request, error) {
