@@ -12,6 +12,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/basalt-gateway/basalt/internal/apierr"
 	"github.com/basalt-gateway/basalt/internal/canon"
 	"github.com/basalt-gateway/basalt/internal/provider/bedrock"
 	fu "github.com/basalt-gateway/basalt/internal/testutil/fakeupstream"
@@ -226,5 +227,26 @@ func TestRepeatedCalls(t *testing.T) {
 		if _, err := converse(t, p, req); err != nil {
 			t.Fatalf("call %d: %v", i, err)
 		}
+	}
+}
+
+func TestInvokeJSON(t *testing.T) {
+	fake, p := setup(t)
+	fake.ReplyRaw(fu.BedrockRaw{Body: []byte(`{"embedding":[0.5],"inputTextTokenCount":2}`)})
+	got, err := p.InvokeJSON(context.Background(), "amazon.titan-embed-text-v2:0", []byte(`{"inputText":"hi there"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(got) != `{"embedding":[0.5],"inputTextTokenCount":2}` {
+		t.Fatalf("body %s", got)
+	}
+	last := fake.Last()
+	if last.Path != "/model/amazon.titan-embed-text-v2:0/invoke" || string(last.Body) != `{"inputText":"hi there"}` {
+		t.Fatalf("upstream got %s %s", last.Path, last.Body)
+	}
+	fake.Fail(400, "ValidationException", "Malformed input request: #: extraneous key [x] is not permitted")
+	_, err = p.InvokeJSON(context.Background(), "amazon.titan-embed-text-v2:0", []byte(`{"x":1}`))
+	if apierr.KindOf(err) != apierr.Validation || !strings.Contains(err.Error(), "extraneous key [x]") {
+		t.Fatalf("err %v", err)
 	}
 }
