@@ -44,11 +44,17 @@ func main() {
 	out := flag.String("out", "bench/results", "run: report directory")
 	cpuprofile := flag.String("cpuprofile", "", "run: write a CPU profile of basalt serve during the load steps to this file")
 	only := flag.String("only", "", "run: just one scenario, idle or stream (for iterating; the report is partial)")
+	certFile := flag.String("cert", "", "fake: serve HTTPS (HTTP/2 by ALPN) with this certificate")
+	keyFile := flag.String("key", "", "fake: the certificate's key")
 	flag.Parse()
 
 	switch *mode {
 	case "fake":
-		serve(*addr, fakeHandler(fakeOptions{Latency: *latency, Tokens: *tokens, TokenGap: *gap}))
+		h := fakeHandler(fakeOptions{Latency: *latency, Tokens: *tokens, TokenGap: *gap})
+		if *certFile != "" {
+			serveTLS(*addr, h, *certFile, *keyFile)
+		}
+		serve(*addr, h)
 	case "proxy":
 		handleMemstats()
 		u, err := url.Parse(*upstream)
@@ -58,7 +64,9 @@ func main() {
 		rp := httputil.NewSingleHostReverseProxy(u)
 		rp.FlushInterval = -1                    // stream as it arrives, like any AI proxy must
 		rp.ErrorLog = log.New(io.Discard, "", 0) // idle streams end by the client hanging up
-		rp.Transport = &http.Transport{MaxIdleConnsPerHost: 1024, ForceAttemptHTTP2: false}
+		// HTTP/2 where the upstream offers it over TLS, as http.DefaultTransport
+		// and Basalt's providers do.
+		rp.Transport = &http.Transport{MaxIdleConnsPerHost: 1024, ForceAttemptHTTP2: true}
 		serve(*addr, rp)
 	case "run":
 		cfg := runConfig{Duration: *duration, Streams: *streams, Out: *out, CPUProfile: *cpuprofile, Only: *only}
@@ -78,13 +86,28 @@ func main() {
 	}
 }
 
-// serve listens and prints the bound address on stdout for the parent.
+// serve listens and prints the bound address on stdout for the parent. It
+// speaks HTTP/1.1 and, as Basalt does, HTTP/2 without TLS (h2c).
 func serve(addr string, h http.Handler) {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		log.Fatal(err)
 	}
 	fmt.Println(ln.Addr().String())
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	var p http.Protocols
+	p.SetHTTP1(true)
+	p.SetUnencryptedHTTP2(true)
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, Protocols: &p}
 	log.Fatal(srv.Serve(ln))
+}
+
+// serveTLS is serve over HTTPS, HTTP/2 negotiated by ALPN as cloud APIs do.
+func serveTLS(addr string, h http.Handler, certFile, keyFile string) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(ln.Addr().String())
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, ErrorLog: log.New(io.Discard, "", 0)}
+	log.Fatal(srv.ServeTLS(ln, certFile, keyFile))
 }

@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -116,9 +117,23 @@ func run(ctx context.Context, cfg runConfig) error {
 		return err
 	}
 	defer idle.stop()
+	cert, key, err := writeSelfSigned(tmp)
+	if err != nil {
+		return err
+	}
+	idleTLS, err := startSelf(ctx, "idle-fake-tls", "-mode", "fake", "-gap", "1h", "-cert", cert, "-key", key)
+	if err != nil {
+		return err
+	}
+	defer idleTLS.stop()
+	idleVariants := []idleVariant{
+		{suffix: "", upstream: idle.URL},
+		{suffix: " (h2c in, HTTP/2+TLS upstream)", h2c: true, upstream: "https" + strings.TrimPrefix(idleTLS.URL, "http"),
+			env: []string{"SSL_CERT_FILE=" + cert}},
+	}
 	rep := &Report{Started: time.Now().UTC(), Duration: cfg.Duration.String(), RSSKB: map[string]int{}}
 	if cfg.Streams > 0 {
-		rep.IdleMemory = measureIdle(ctx, cfg.Streams, tmp, idle.URL)
+		rep.IdleMemory = measureIdle(ctx, cfg.Streams, tmp, idleVariants)
 	}
 	if cfg.Only == "idle" {
 		return write(cfg.Out, rep)
@@ -311,7 +326,18 @@ type MemoryResult struct {
 	Skipped           string  `json:"skipped,omitempty"`
 }
 
-func measureIdle(ctx context.Context, n int, tmp, idleURL string) []MemoryResult {
+// idleVariant is one way the idle streams' connections are made: clients
+// over HTTP/1.1 and an HTTP/1.1 upstream (a local model server), or clients
+// over h2c and an upstream over TLS with HTTP/2 (a cloud API), where one
+// connection carries many streams on each side.
+type idleVariant struct {
+	suffix   string
+	h2c      bool   // clients speak HTTP/2 without TLS to the process
+	upstream string // the silent fake's URL
+	env      []string
+}
+
+func measureIdle(ctx context.Context, n int, tmp string, variants []idleVariant) []MemoryResult {
 	paths := []struct {
 		name, basalt, path, body string
 	}{
@@ -320,97 +346,113 @@ func measureIdle(ctx context.Context, n int, tmp, idleURL string) []MemoryResult
 		{"Basalt Chat Completions stream", "chat", "/v1/chat/completions", `{"model":"bench-idle","stream":true,"messages":[{"role":"user","content":"hi"}]}`},
 	}
 	var out []MemoryResult
-	for _, path := range paths {
-		res := MemoryResult{Name: path.name, Streams: n}
-		stats := filepath.Join(tmp, "memstats-"+path.basalt)
-		env := []string{memstatsEnv + "=" + stats}
-		var p *proc
-		var err error
-		if path.basalt == "" {
-			p, err = startSelfEnv(ctx, "idle-proxy", env, "-mode", "proxy", "-upstream", idleURL)
-		} else {
-			dir := filepath.Join(tmp, "idle-"+path.basalt)
-			if err = os.MkdirAll(dir, 0o755); err == nil {
-				config := fmt.Sprintf("log: {level: warn}\ndata_dir: %s\nproviders:\n  - {name: idle, type: openai, base_url: \"%s/v1\", api_key: bench}\nmodels:\n  - {id: bench-idle, provider: idle, upstream: bench}\n",
-					filepath.Join(dir, "data"), idleURL)
-				p, err = startBasaltWith(ctx, tmp, config, "benchmem", "", env)
-			}
+	for _, v := range variants {
+		for _, path := range paths {
+			out = append(out, measureIdlePath(ctx, n, tmp, v, path.name+v.suffix, path.basalt, path.path, path.body))
 		}
-		if err != nil {
-			res.Skipped = err.Error()
-			out = append(out, res)
-			continue
-		}
-		before, err := p.snapshot(stats)
-		if err != nil {
-			res.Skipped = err.Error()
-			p.stop()
-			out = append(out, res)
-			continue
-		}
-		res.RSSBeforeKB, res.HeapStackBeforeKB = before.RSSKB, before.HeapStackKB
-		sctx, cancel := context.WithCancel(ctx)
-		client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: n, MaxConnsPerHost: 0}}
-		var wg sync.WaitGroup
-		var mu sync.Mutex
-		for i := 0; i < n; i++ {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				req, _ := http.NewRequestWithContext(sctx, "POST", p.URL+path.path, bytes.NewReader([]byte(path.body)))
-				req.Header.Set("Content-Type", "application/json")
-				resp, err := client.Do(req)
-				if err != nil {
-					return
-				}
-				if resp.StatusCode != 200 {
-					mu.Lock()
-					res.Skipped = fmt.Sprintf("HTTP %d", resp.StatusCode)
-					mu.Unlock()
-					resp.Body.Close()
-					return
-				}
-				// Established: the first event (the upstream's role chunk)
-				// has come through, so the upstream call is open too.
-				var one [1]byte
-				if _, err := resp.Body.Read(one[:]); err != nil {
-					resp.Body.Close()
-					return
-				}
-				mu.Lock()
-				res.Opened++
-				mu.Unlock()
-				go func() { <-sctx.Done(); resp.Body.Close() }()
-			}()
-		}
-		wg.Wait()
-		time.Sleep(500 * time.Millisecond)
-		after, err := p.snapshot(stats)
-		if err != nil {
-			res.Skipped = err.Error()
-		}
-		res.RSSAfterKB, res.HeapStackAfterKB = after.RSSKB, after.HeapStackKB
-		if res.Opened > 0 && err == nil {
-			res.PerStreamKB = float64(res.RSSAfterKB-res.RSSBeforeKB) / float64(res.Opened)
-			res.HeapStackPerKB = float64(res.HeapStackAfterKB-res.HeapStackBeforeKB) / float64(res.Opened)
-		}
-		if res.Opened > 0 {
-			fmt.Fprintf(os.Stderr, "idle %-32s %d/%d open, RSS %.1f KB/stream, heap+stack %.1f KB/stream (heap %.1f, stacks %.1f)\n", path.name, res.Opened, n,
-				res.PerStreamKB, res.HeapStackPerKB, float64(after.HeapKB-before.HeapKB)/float64(res.Opened), float64(after.StackKB-before.StackKB)/float64(res.Opened))
-		}
-		if keep := os.Getenv("BENCH_KEEP_PROFILES"); keep != "" {
-			for _, ext := range []string{".heap", ".goroutine"} {
-				if b, err := os.ReadFile(stats + ext); err == nil {
-					_ = os.WriteFile(filepath.Join(keep, "idle-"+path.basalt+ext), b, 0o644)
-				}
-			}
-		}
-		cancel()
-		client.CloseIdleConnections()
-		p.stop()
-		out = append(out, res)
 	}
 	return out
+}
+
+func measureIdlePath(ctx context.Context, n int, tmp string, v idleVariant, name, basaltPath, urlPath, body string) MemoryResult {
+	res := MemoryResult{Name: name, Streams: n}
+	tag := basaltPath
+	if tag == "" {
+		tag = "proxy"
+	}
+	if v.h2c {
+		tag += "-h2"
+	}
+	stats := filepath.Join(tmp, "memstats-"+tag)
+	env := append([]string{memstatsEnv + "=" + stats}, v.env...)
+	var p *proc
+	var err error
+	if basaltPath == "" {
+		p, err = startSelfEnv(ctx, "idle-proxy", env, "-mode", "proxy", "-upstream", v.upstream)
+	} else {
+		dir := filepath.Join(tmp, "idle-"+tag)
+		if err = os.MkdirAll(dir, 0o755); err == nil {
+			config := fmt.Sprintf("log: {level: warn}\ndata_dir: %s\nproviders:\n  - {name: idle, type: openai, base_url: \"%s/v1\", api_key: bench}\nmodels:\n  - {id: bench-idle, provider: idle, upstream: bench}\n",
+				filepath.Join(dir, "data"), v.upstream)
+			p, err = startBasaltWith(ctx, tmp, config, "benchmem", "", env)
+		}
+	}
+	if err != nil {
+		res.Skipped = err.Error()
+		return res
+	}
+	defer p.stop()
+	before, err := p.snapshot(stats)
+	if err != nil {
+		res.Skipped = err.Error()
+		return res
+	}
+	res.RSSBeforeKB, res.HeapStackBeforeKB = before.RSSKB, before.HeapStackKB
+	sctx, cancel := context.WithCancel(ctx)
+	tr := &http.Transport{MaxIdleConnsPerHost: n, MaxConnsPerHost: 0}
+	if v.h2c {
+		var protos http.Protocols
+		protos.SetUnencryptedHTTP2(true)
+		tr.Protocols = &protos
+	}
+	client := &http.Client{Transport: tr}
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	for i := 0; i < n; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			req, _ := http.NewRequestWithContext(sctx, "POST", p.URL+urlPath, bytes.NewReader([]byte(body)))
+			req.Header.Set("Content-Type", "application/json")
+			resp, err := client.Do(req)
+			if err != nil {
+				return
+			}
+			if resp.StatusCode != 200 {
+				mu.Lock()
+				res.Skipped = fmt.Sprintf("HTTP %d", resp.StatusCode)
+				mu.Unlock()
+				resp.Body.Close()
+				return
+			}
+			// Established: the first event (the upstream's role chunk)
+			// has come through, so the upstream call is open too.
+			var one [1]byte
+			if _, err := resp.Body.Read(one[:]); err != nil {
+				resp.Body.Close()
+				return
+			}
+			mu.Lock()
+			res.Opened++
+			mu.Unlock()
+			go func() { <-sctx.Done(); resp.Body.Close() }()
+		}()
+	}
+	wg.Wait()
+	time.Sleep(500 * time.Millisecond)
+	after, err := p.snapshot(stats)
+	if err != nil {
+		res.Skipped = err.Error()
+	}
+	res.RSSAfterKB, res.HeapStackAfterKB = after.RSSKB, after.HeapStackKB
+	if res.Opened > 0 && err == nil {
+		res.PerStreamKB = float64(res.RSSAfterKB-res.RSSBeforeKB) / float64(res.Opened)
+		res.HeapStackPerKB = float64(res.HeapStackAfterKB-res.HeapStackBeforeKB) / float64(res.Opened)
+	}
+	if res.Opened > 0 {
+		fmt.Fprintf(os.Stderr, "idle %-40s %d/%d open, RSS %.1f KB/stream, heap+stack %.1f KB/stream (heap %.1f, stacks %.1f)\n", name, res.Opened, n,
+			res.PerStreamKB, res.HeapStackPerKB, float64(after.HeapKB-before.HeapKB)/float64(res.Opened), float64(after.StackKB-before.StackKB)/float64(res.Opened))
+	}
+	if keep := os.Getenv("BENCH_KEEP_PROFILES"); keep != "" {
+		for _, ext := range []string{".heap", ".goroutine"} {
+			if b, err := os.ReadFile(stats + ext); err == nil {
+				_ = os.WriteFile(filepath.Join(keep, "idle-"+tag+ext), b, 0o644)
+			}
+		}
+	}
+	cancel()
+	client.CloseIdleConnections()
+	return res
 }
 
 func write(dir string, rep *Report) error {

@@ -45,16 +45,16 @@ func Handler(gw server.Conversation, log *slog.Logger) http.Handler {
 }
 
 // Handler wraps the generic handler so that a streaming answer can send
-// keep-alive pings: the goroutine that sends them is stopped and waited for
-// before ServeHTTP returns, so it never outlives the request nor writes to a
-// finished response.
+// keep-alive pings: their heartbeat is stopped, and a ping under way waited
+// for, before ServeHTTP returns, so it never outlives the request nor writes
+// to a finished response.
 func (s Shape) Handler(gw server.Conversation, log *slog.Logger) http.Handler {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
 	inner := server.Handle("messages", gw, s, log)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ka := &keepAlive{quit: make(chan struct{})}
+		ka := &keepAlive{}
 		defer ka.stop()
 		inner.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), keepAliveKey{}, ka)))
 	})

@@ -1,6 +1,7 @@
 package anthropicmsgs
 
 import (
+	"context"
 	"net/http"
 	"sync"
 	"time"
@@ -99,61 +100,50 @@ func (s *stream) Fail(err error) {
 	}
 }
 
-// keepAlive runs on the keep-alive goroutine: after interval of silence it
-// sends a ping, committing the stream (message_start) if nothing was sent
-// yet, as Anthropic does while a model thinks. It returns how long to wait
-// before the next check.
+// keepAlive is the heartbeat: after interval of silence it sends a ping,
+// committing the stream (message_start) if nothing was sent yet, as
+// Anthropic does while a model thinks. It returns how long to wait before
+// the next check.
 func (s *stream) keepAlive() time.Duration {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed || s.werr != nil {
-		return s.interval
+		return 0
 	}
 	if idle := time.Since(s.last); idle < s.interval {
 		return s.interval - idle
 	}
 	if err := s.enc.Ping(); err != nil {
 		s.werr = err // the client is gone; the gateway learns it on its next write
+		return 0
 	}
 	return s.interval
 }
 
 type keepAliveKey struct{}
 
-// keepAlive owns at most one goroutine per request. Handler stops and
-// joins it before the request ends.
+// keepAlive holds at most one heartbeat per request (a timer, not a
+// goroutine). Handler stops it before the request ends.
 type keepAlive struct {
-	startOnce sync.Once
-	stopOnce  sync.Once
-	quit      chan struct{}
-	wg        sync.WaitGroup
+	mu      sync.Mutex
+	hb      *sse.Heartbeat
+	stopped bool
 }
 
-type contextDone interface{ Done() <-chan struct{} }
-
-func (k *keepAlive) start(ctx contextDone, interval time.Duration, tick func() time.Duration) {
-	k.startOnce.Do(func() {
-		k.wg.Add(1)
-		go func() {
-			defer k.wg.Done()
-			t := time.NewTimer(interval)
-			defer t.Stop()
-			for {
-				select {
-				case <-k.quit:
-					return
-				case <-ctx.Done():
-					return
-				case <-t.C:
-					t.Reset(tick())
-				}
-			}
-		}()
-	})
+func (k *keepAlive) start(ctx context.Context, interval time.Duration, tick func() time.Duration) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if k.hb == nil && !k.stopped {
+		k.hb = sse.StartHeartbeat(ctx, interval, tick)
+	}
 }
 
-// stop ends the goroutine and waits for it; safe to call more than once.
+// stop ends the heartbeat and waits for a ping under way; safe to call
+// more than once.
 func (k *keepAlive) stop() {
-	k.stopOnce.Do(func() { close(k.quit) })
-	k.wg.Wait()
+	k.mu.Lock()
+	hb := k.hb
+	k.stopped = true
+	k.mu.Unlock()
+	hb.Stop()
 }

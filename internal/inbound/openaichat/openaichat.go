@@ -57,7 +57,7 @@ func Handler(gw server.Conversation, s Shape, log *slog.Logger) http.Handler {
 	})
 }
 
-// encoderSlot lets Handler stop the stream encoder's keepalive goroutine
+// encoderSlot lets Handler stop the stream encoder's keepalive heartbeat
 // after the generic handler returned, even on paths that call neither
 // Finish nor Fail (a client that went away).
 type encoderSlot struct {

@@ -17,7 +17,7 @@ import (
 // "data: [DONE]"; a failure after the first byte is one
 // "data: {"error":{…}}" event and no [DONE]. While the upstream is silent
 // for longer than the keepalive interval it sends an SSE comment, which
-// clients ignore, from a goroutine that ends with the request.
+// clients ignore, from a timer (sse.Heartbeat) that ends with the request.
 type streamEncoder struct {
 	w     http.ResponseWriter
 	enc   *format.StreamEncoder
@@ -30,60 +30,42 @@ type streamEncoder struct {
 	closed    bool // finished or failed: nothing more may be written
 	last      time.Time
 
-	stop     chan struct{}
-	done     chan struct{}
-	stopOnce sync.Once
+	hb *sse.Heartbeat
 }
 
 var _ canon.EventWriter = (*streamEncoder)(nil)
 
 func newStreamEncoder(ctx context.Context, w http.ResponseWriter, enc *format.StreamEncoder, every time.Duration) *streamEncoder {
-	e := &streamEncoder{w: w, enc: enc, every: every, sse: sse.NewWriter(w), last: time.Now(),
-		stop: make(chan struct{}), done: make(chan struct{})}
+	e := &streamEncoder{w: w, enc: enc, every: every, sse: sse.NewWriter(w), last: time.Now()}
 	e.emit = func(b []byte) error { return e.sse.WriteEvent("", b) }
-	go e.keepAlive(ctx)
+	e.hb = sse.StartHeartbeat(ctx, every, e.keepAlive)
 	return e
 }
 
-func (e *streamEncoder) keepAlive(ctx context.Context) {
-	defer close(e.done)
-	t := time.NewTimer(e.every)
-	defer t.Stop()
-	for {
-		select {
-		case <-e.stop:
-			return
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-		e.mu.Lock()
-		if e.closed {
-			e.mu.Unlock()
-			return
-		}
-		wait := e.every - time.Since(e.last)
-		if wait <= 0 {
-			e.commit()
-			if err := e.sse.WriteComment("keepalive"); err != nil {
-				e.closed = true
-				e.mu.Unlock()
-				return
-			}
-			e.last = time.Now()
-			wait = e.every
-		}
-		e.mu.Unlock()
-		t.Reset(wait)
+// keepAlive is the heartbeat: after a whole interval of silence it sends
+// an SSE comment, committing the 200 first (a client needs bytes to stay).
+func (e *streamEncoder) keepAlive() time.Duration {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.closed {
+		return 0
 	}
+	if wait := e.every - time.Since(e.last); wait > 0 {
+		return wait
+	}
+	e.commit()
+	if err := e.sse.WriteComment("keepalive"); err != nil {
+		e.closed = true
+		return 0
+	}
+	e.last = time.Now()
+	return e.every
 }
 
-// stopKeepAlive ends the keepalive goroutine and waits for it, so nothing
-// touches the ResponseWriter after the handler returns.
-func (e *streamEncoder) stopKeepAlive() {
-	e.stopOnce.Do(func() { close(e.stop) })
-	<-e.done
-}
+// stopKeepAlive ends the heartbeat and waits for a beat under way, so
+// nothing touches the ResponseWriter after the handler returns. It must
+// not be called with e.mu held.
+func (e *streamEncoder) stopKeepAlive() { e.hb.Stop() }
 
 // commit sends the status and headers; e.mu is held.
 func (e *streamEncoder) commit() {

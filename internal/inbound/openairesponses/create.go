@@ -14,65 +14,41 @@ import (
 	"github.com/basalt-gateway/basalt/internal/wire/sse"
 )
 
-// keepAlive is a stream's ticker goroutine.
-type keepAlive struct {
-	stop chan struct{}
-	done chan struct{}
-	once sync.Once
-}
-
 // startKeepAlive sends ": keepalive" whenever the stream has been silent
-// for every, until stopKeepAlive or the end of ctx. As in Chat Completions,
-// the first keepalive commits the 200 (a client needs bytes to stay), and
-// only then: an error before it is still an ordinary HTTP error, an error
-// after it goes in the stream (Fail).
+// for every, until stopKeepAlive or the end of ctx, from a timer
+// (sse.Heartbeat) rather than a goroutine. As in Chat Completions, the
+// first keepalive commits the 200 (a client needs bytes to stay), and only
+// then: an error before it is still an ordinary HTTP error, an error after
+// it goes in the stream (Fail).
 func (e *encoder) startKeepAlive(ctx context.Context, every time.Duration) {
-	ka := &keepAlive{stop: make(chan struct{}), done: make(chan struct{})}
-	e.ka = ka
 	e.last = time.Now()
-	go func() {
-		defer close(ka.done)
-		t := time.NewTimer(every)
-		defer t.Stop()
-		for {
-			select {
-			case <-ka.stop:
-				return
-			case <-ctx.Done():
-				return
-			case <-t.C:
-			}
-			e.mu.Lock()
-			if e.closed {
-				e.mu.Unlock()
-				return
-			}
-			wait := every - time.Since(e.last)
-			if wait <= 0 {
-				e.commit()
-				if err := e.sse.WriteComment("keepalive"); err != nil {
-					e.closed = true
-					e.mu.Unlock()
-					return
-				}
-				e.last = time.Now()
-				wait = every
-			}
-			e.mu.Unlock()
-			t.Reset(wait)
+	e.ka = sse.StartHeartbeat(ctx, every, func() time.Duration {
+		e.mu.Lock()
+		defer e.mu.Unlock()
+		if e.closed {
+			return 0
 		}
-	}()
+		if wait := every - time.Since(e.last); wait > 0 {
+			return wait
+		}
+		e.commit()
+		if err := e.sse.WriteComment("keepalive"); err != nil {
+			e.closed = true
+			return 0
+		}
+		e.last = time.Now()
+		return every
+	})
 }
 
-// stopKeepAlive ends the keepalive goroutine and waits for it, so nothing
-// writes to the ResponseWriter after the handler returns. Idempotent.
+// stopKeepAlive ends the heartbeat and waits for a beat under way, so
+// nothing writes to the ResponseWriter after the handler returns.
+// Idempotent; must not be called with e.mu held.
 func (e *encoder) stopKeepAlive() {
-	ka := e.ka
-	if ka == nil {
+	if e.ka == nil {
 		return
 	}
-	ka.once.Do(func() { close(ka.stop) })
-	<-ka.done
+	e.ka.Stop()
 	e.mu.Lock()
 	e.closed = true
 	e.mu.Unlock()
@@ -246,7 +222,7 @@ type encoder struct {
 	headers bool      // status and headers sent
 	last    time.Time // when the client last got bytes
 	closed  bool      // the keepalive may write nothing more
-	ka      *keepAlive
+	ka      *sse.Heartbeat
 }
 
 // emit writes one SSE event; the builder calls it with e.mu held (from
