@@ -32,7 +32,15 @@ type runConfig struct {
 // scenario is one request shape sent to one process.
 type scenario struct {
 	Key, Name string
-	target    func(direct, proxy, basalt string) vegeta.Target
+	target    func(e endpoints) vegeta.Target
+	// portkey marks the scenarios sent to Portkey's gateway, skipped where
+	// it could not be started.
+	portkey bool
+}
+
+// endpoints are the base URLs of the processes under test.
+type endpoints struct {
+	direct, proxy, basalt, portkey string
 }
 
 const chatBody = `{"model":"%s","messages":[{"role":"user","content":"Say something short."}],"max_tokens":64}`
@@ -42,27 +50,31 @@ func jsonTarget(url, body string) vegeta.Target {
 }
 
 var scenarios = []scenario{
-	{"a", "direct to the fake upstream", func(d, _, _ string) vegeta.Target {
-		return jsonTarget(d+"/v1/chat/completions", fmt.Sprintf(chatBody, "bench"))
+	{Key: "a", Name: "direct to the fake upstream", target: func(e endpoints) vegeta.Target {
+		return jsonTarget(e.direct+"/v1/chat/completions", fmt.Sprintf(chatBody, "bench"))
 	}},
-	{"b", "bare httputil.ReverseProxy", func(_, p, _ string) vegeta.Target {
-		return jsonTarget(p+"/v1/chat/completions", fmt.Sprintf(chatBody, "bench"))
+	{Key: "b", Name: "bare httputil.ReverseProxy", target: func(e endpoints) vegeta.Target {
+		return jsonTarget(e.proxy+"/v1/chat/completions", fmt.Sprintf(chatBody, "bench"))
 	}},
-	{"c", "Basalt: Chat Completions → openai", func(_, _, b string) vegeta.Target {
-		return jsonTarget(b+"/v1/chat/completions", fmt.Sprintf(chatBody, "bench-oa"))
+	{Key: "c", Name: "Basalt: Chat Completions → openai", target: func(e endpoints) vegeta.Target {
+		return jsonTarget(e.basalt+"/v1/chat/completions", fmt.Sprintf(chatBody, "bench-oa"))
 	}},
-	{"d1", "Basalt: Converse → openai", func(_, _, b string) vegeta.Target {
-		return jsonTarget(b+"/model/bench-oa/converse", `{"messages":[{"role":"user","content":[{"text":"Say something short."}]}],"inferenceConfig":{"maxTokens":64}}`)
+	{Key: "d1", Name: "Basalt: Converse → openai", target: func(e endpoints) vegeta.Target {
+		return jsonTarget(e.basalt+"/model/bench-oa/converse", `{"messages":[{"role":"user","content":[{"text":"Say something short."}]}],"inferenceConfig":{"maxTokens":64}}`)
 	}},
-	{"d2", "Basalt: Messages → openai", func(_, _, b string) vegeta.Target {
-		t := jsonTarget(b+"/v1/messages", `{"model":"bench-oa","max_tokens":64,"messages":[{"role":"user","content":"Say something short."}]}`)
+	{Key: "d2", Name: "Basalt: Messages → openai", target: func(e endpoints) vegeta.Target {
+		t := jsonTarget(e.basalt+"/v1/messages", `{"model":"bench-oa","max_tokens":64,"messages":[{"role":"user","content":"Say something short."}]}`)
 		t.Header.Set("anthropic-version", "2023-06-01")
 		t.Header.Set("x-api-key", "bench")
 		return t
 	}},
-	{"d3", "Basalt: Chat Completions → anthropic", func(_, _, b string) vegeta.Target {
-		return jsonTarget(b+"/v1/chat/completions", fmt.Sprintf(chatBody, "bench-an"))
+	{Key: "d3", Name: "Basalt: Chat Completions → anthropic", target: func(e endpoints) vegeta.Target {
+		return jsonTarget(e.basalt+"/v1/chat/completions", fmt.Sprintf(chatBody, "bench-an"))
 	}},
+	{Key: "gc", Name: "Portkey " + portkeyVersion + ": Chat Completions → openai", portkey: true,
+		target: func(e endpoints) vegeta.Target { return portkeyTarget(e, "openai") }},
+	{Key: "gd3", Name: "Portkey " + portkeyVersion + ": Chat Completions → anthropic", portkey: true,
+		target: func(e endpoints) vegeta.Target { return portkeyTarget(e, "anthropic") }},
 }
 
 // Step is one load step's outcome.
@@ -157,9 +169,26 @@ models:
 
 	rep.Notes = append(rep.Notes, "Load generator, fake upstream, reverse proxy and Basalt share the same machine; compare within a run only.")
 
+	ep := endpoints{direct: fake.URL, proxy: proxy.URL, basalt: basalt.URL}
+	// Scenario (g): Portkey's open-source gateway, where Node.js and npm are.
+	portkeySkip := ""
+	var pk *proc
+	if cfg.Only == "" {
+		pk, err = startPortkey(ctx)
+		if err != nil {
+			portkeySkip = "Portkey's gateway could not be started: " + err.Error()
+		} else {
+			defer pk.stop()
+			ep.portkey = pk.URL
+		}
+	}
 	available := map[string]string{}
 	for _, s := range scenarios {
-		available[s.Key] = probe(s.target(fake.URL, proxy.URL, basalt.URL))
+		if s.portkey && ep.portkey == "" {
+			available[s.Key] = portkeySkip
+			continue
+		}
+		available[s.Key] = probe(s.target(ep))
 	}
 	rates := append(append([]int(nil), cfg.Rates...), 0)
 	if cfg.Only == "stream" {
@@ -173,7 +202,7 @@ models:
 				}
 				continue
 			}
-			step := attack(s, rate, cfg.Duration, s.target(fake.URL, proxy.URL, basalt.URL))
+			step := attack(s, rate, cfg.Duration, s.target(ep))
 			rep.Steps = append(rep.Steps, step)
 			fmt.Fprintf(os.Stderr, "%-3s %-40s rate %-5d p50 %7.0fµs p99 %7.0fµs ok %.1f%%\n", s.Key, s.Name, rate, step.P50us, step.P99us, step.Success*100)
 		}
@@ -190,8 +219,10 @@ models:
 			fmt.Fprintln(os.Stderr, "cpu profile:", err)
 		}
 	}
-	for _, p := range []*proc{fake, proxy, basalt} {
-		rep.RSSKB[p.name] = p.rssKB()
+	for _, p := range []*proc{fake, proxy, basalt, pk} {
+		if p != nil {
+			rep.RSSKB[p.name] = p.rssKB()
+		}
 	}
 	return write(cfg.Out, rep)
 }
