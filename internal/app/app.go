@@ -20,6 +20,7 @@ import (
 	"github.com/basalt-gateway/basalt/internal/inbound/converse"
 	"github.com/basalt-gateway/basalt/internal/inbound/openaichat"
 	responses "github.com/basalt-gateway/basalt/internal/inbound/openairesponses"
+	"github.com/basalt-gateway/basalt/internal/inbound/rerank"
 	"github.com/basalt-gateway/basalt/internal/provider/anthropic"
 	"github.com/basalt-gateway/basalt/internal/provider/bedrock"
 	"github.com/basalt-gateway/basalt/internal/provider/local"
@@ -222,6 +223,7 @@ func (a *App) routes() *http.ServeMux {
 	mux.Handle("GET /openai/v1/models", openaichat.ListModels(a.modelDirectory()))
 	mux.Handle("GET /openai/v1/models/{id...}", openaichat.GetModel(a.modelDirectory()))
 	mux.Handle("POST /openai/v1/embeddings", openaichat.Embeddings(a.Gateway, 0))
+	mux.Handle("POST /rerank", rerank.Handler(a.Gateway, 0)) // the agent runtime's Rerank
 	// /v1/responses[/{id}[/input_items|/cancel]], also under /openai/v1
 	a.responses = responses.New(a.Gateway, a.responseStore(), a.log)
 	a.responses.Register(mux)

@@ -516,9 +516,9 @@ func TestInvokeFamiliesValidation(t *testing.T) {
 		{"cohere extraneous", cohereID, `{"message":"hi","chat_history":[],"stream":true}`, "#: extraneous key [stream] is not permitted"},
 		{"cohere no message", cohereID, `{"prompt":"hi"}`, "#: extraneous key [prompt] is not permitted#: required key [message] not found"},
 		{"llama openai body", llamaID, `{"messages":[{"role":"user","content":"hi"}]}`, "#: extraneous key [messages] is not permitted#: required key [prompt] not found"},
-		{"rerank family", "amazon.rerank-v1:0", `{"query":"hi","documents":["a"]}`,
+		{"family without a body", "ai21.jamba-1-5-mini-v1:0", `{"messages":[{"role":"user","content":"hi"}]}`,
 			`Amazon Nova (amazon.nova-micro|lite|pro|premier-*`},
-		{"image family", "amazon.nova-canvas-v1:0", `{"taskType":"TEXT_IMAGE"}`, `model "amazon.nova-canvas-v1:0" is of family "nova-canvas"`},
+		{"video family", "amazon.nova-reel-v1:0", `{"taskType":"TEXT_VIDEO"}`, `model "amazon.nova-reel-v1:0" is of family "nova-reel"`},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

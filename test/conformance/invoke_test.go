@@ -264,7 +264,7 @@ func TestInvokeValidation(t *testing.T) {
 			"Malformed input request: #: extraneous key [model] is not permitted#: extraneous key [stream] is not permitted"},
 		{"no anthropic_version", claudeID, []byte(`{"max_tokens":5,"messages":[{"role":"user","content":"hi"}]}`), "required key [anthropic_version] not found"},
 		{"messages not a list", claudeID, []byte(`{"anthropic_version":"bedrock-2023-05-31","max_tokens":5,"messages":5}`), "Malformed input request"},
-		{"family without a native body", "amazon.rerank-v1:0", claudeBody(t, nil), `is of family "amazon-rerank"`},
+		{"family without a native body", "ai21.jamba-1-5-mini-v1:0", claudeBody(t, nil), `is of family "jamba"`},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -29,8 +29,8 @@ func TestOpenAIModels(t *testing.T) {
 		}
 		ids[m.ID] = m.OwnedBy
 	}
-	if ids["test-model"] != "oa" || ids["basalt-test"] != "local" || ids["basalt-embed"] != "local" || len(ids) != 3 {
-		t.Errorf("models = %v, want test-model (oa), basalt-test and basalt-embed (local) only: no catalog-serving provider is configured", ids)
+	if ids["test-model"] != "oa" || ids["basalt-test"] != "local" || ids["basalt-embed"] != "local" || ids["basalt-rerank"] != "local" || len(ids) != 4 {
+		t.Errorf("models = %v, want test-model (oa), basalt-test, basalt-embed and basalt-rerank (local) only: no catalog-serving provider is configured", ids)
 	}
 
 	m, err := c.Models.Get(ctx, "test-model")

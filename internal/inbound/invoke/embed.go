@@ -9,6 +9,7 @@ import (
 	"github.com/basalt-gateway/basalt/internal/apierr"
 	"github.com/basalt-gateway/basalt/internal/canon"
 	"github.com/basalt-gateway/basalt/internal/format/cohereembed"
+	"github.com/basalt-gateway/basalt/internal/format/novaembed"
 	"github.com/basalt-gateway/basalt/internal/format/titanembed"
 	"github.com/basalt-gateway/basalt/internal/inbound/converse"
 	"github.com/basalt-gateway/basalt/internal/server"
@@ -19,6 +20,7 @@ import (
 const (
 	FamilyTitanEmbed  = "titan-embed"
 	FamilyCohereEmbed = "cohere-embed"
+	FamilyNovaEmbed   = "nova-embed"
 )
 
 // localEmbedModel is the built-in lexical embedding model
@@ -65,6 +67,18 @@ var embedCodecs = map[string]embedCodec{
 			}, nil
 		},
 	},
+	FamilyNovaEmbed: {
+		title: "Amazon Nova Multimodal Embeddings, text only (amazon.nova-2-multimodal-embeddings-*: taskType SINGLE_EMBEDDING, singleEmbeddingParams.text)",
+		decode: func(modelID string, body []byte) (*canon.EmbedRequest, func(context.Context, *canon.EmbedResponse) any, error) {
+			r, err := novaembed.DecodeRequest(body)
+			if err != nil {
+				return nil, nil, err
+			}
+			return r.Canon(modelID), func(_ context.Context, resp *canon.EmbedResponse) any {
+				return novaembed.ResponseFromCanon(resp.Embeddings[0])
+			}, nil
+		},
+	},
 }
 
 // embedCodecFor returns the embedding body format of modelID, if it has one.
@@ -78,7 +92,7 @@ func embedCodecFor(modelID, family string) (embedCodec, bool) {
 
 // embedOperation serves the embedding families.
 var embedOperation = operation{
-	titles: []string{embedCodecs[FamilyTitanEmbed].title, embedCodecs[FamilyCohereEmbed].title},
+	titles: []string{embedCodecs[FamilyTitanEmbed].title, embedCodecs[FamilyCohereEmbed].title, embedCodecs[FamilyNovaEmbed].title},
 	match: func(modelID, family string) bool {
 		_, ok := embedCodecFor(modelID, family)
 		return ok

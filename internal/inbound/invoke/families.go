@@ -8,6 +8,7 @@ import (
 	"github.com/basalt-gateway/basalt/internal/canon"
 	"github.com/basalt-gateway/basalt/internal/format/anthropic"
 	"github.com/basalt-gateway/basalt/internal/format/cohere"
+	"github.com/basalt-gateway/basalt/internal/format/deepseek"
 	"github.com/basalt-gateway/basalt/internal/format/llama"
 	"github.com/basalt-gateway/basalt/internal/format/mistral"
 	"github.com/basalt-gateway/basalt/internal/format/nova"
@@ -22,6 +23,10 @@ const (
 	FamilyLlama   = "llama"
 	FamilyMistral = "mistral"
 	FamilyCohere  = "cohere-command"
+	// The Chat Completions families and DeepSeek-R1 (chat.go).
+	FamilyGPTOSS   = "gpt-oss"
+	FamilyQwen     = "qwen"
+	FamilyDeepSeek = "deepseek"
 )
 
 // LastChunkExtra builds the member Bedrock adds to a stream's last chunk.
@@ -47,6 +52,9 @@ type codec struct {
 	response func(resp *canon.Response, model string, style any) any
 	// stream returns the chunk encoder writing to sink.
 	stream func(sink func(chunk []byte) error, model string, style any, last LastChunkExtra) chunkEncoder
+	// check, if set, refuses a decoded body for the operation it came on
+	// (a Chat Completions body whose "stream" says the other one).
+	check func(style any, stream bool) error
 }
 
 // plain adapts a family decoder without styles.
@@ -126,6 +134,33 @@ var codecs = map[string]codec{
 			call, _ := style.(*cohere.Call)
 			return cohere.NewStreamEncoder(sink, call, last)
 		},
+	},
+	FamilyGPTOSS: chatCodec("OpenAI gpt-oss (openai.gpt-oss-*: the Chat Completions body with messages, max_completion_tokens, reasoning_effort)",
+		chatOptions{textOnly: true, tagReasoning: true}),
+	FamilyQwen: chatCodec("Qwen3 (qwen.qwen3-*: the Chat Completions body with messages)", chatOptions{}),
+	FamilyDeepSeek: {
+		title: "DeepSeek (deepseek.*: the R1 body with prompt, or the Chat Completions body with messages)",
+		decode: func(modelID string, body []byte) (*canon.Request, any, error) {
+			if hasKey(body, "messages") {
+				return decodeChat(modelID, body, chatOptions{})
+			}
+			return deepseek.DecodeRequest(modelID, body)
+		},
+		response: func(resp *canon.Response, model string, style any) any {
+			if cs, ok := style.(*chatStyle); ok {
+				return chatResponse(resp, model, cs)
+			}
+			st, _ := style.(deepseek.Style)
+			return deepseek.ResponseFromCanon(resp, st)
+		},
+		stream: func(sink func([]byte) error, model string, style any, last LastChunkExtra) chunkEncoder {
+			if cs, ok := style.(*chatStyle); ok {
+				return newChatChunks(sink, model, cs, last)
+			}
+			st, _ := style.(deepseek.Style)
+			return deepseek.NewStreamEncoder(sink, st, last)
+		},
+		check: checkChatStream,
 	},
 }
 

@@ -2,13 +2,21 @@
 // POST /model/{modelId}/invoke and /invoke-with-response-stream, whose
 // bodies are each model family's native JSON. It speaks the text families
 // listed in families.go (Anthropic Claude, Amazon Nova, Amazon Titan Text,
-// Meta Llama, Mistral, Cohere Command R): each body is decoded by its internal/format package into the
+// Meta Llama, Mistral, Cohere Command R, DeepSeek-R1's prompt body, and the
+// Chat Completions body of OpenAI gpt-oss, Qwen3 and DeepSeek in chat.go):
+// each body is decoded by its internal/format package into the
 // canonical request, so any provider can answer it, and the answer is
 // encoded back into the family's own response body or stream chunks. The
-// embedding families (Amazon Titan Text Embeddings, Cohere Embed; embed.go)
+// embedding families (Amazon Titan Text Embeddings, Cohere Embed, Amazon
+// Nova Multimodal Embeddings' text path; embed.go)
 // are decoded into the canonical embedding request and answered by any
-// provider that embeds. Other families (images, rerank, …) are refused
-// with a ValidationException that lists the families that work.
+// provider that embeds. The rerank families (Cohere Rerank, Amazon Rerank;
+// rerank.go) are decoded by internal/format/rerank and answered by any
+// provider that reranks. The image families (Amazon Titan Image
+// Generator, Amazon Nova Canvas, Stability AI; image.go) are decoded into
+// the canonical image request and answered by any provider that generates
+// images. Other families are refused with a ValidationException that lists
+// the families that work.
 package invoke
 
 import (
@@ -89,7 +97,7 @@ type operation struct {
 }
 
 // operations are tried in order before the text families.
-var operations = []operation{embedOperation}
+var operations = []operation{embedOperation, rerankOperation, imageOperation}
 
 // Decode picks the family's body format from the model id and decodes it.
 func (s Shape) Decode(r *http.Request) (*canon.Request, error) {
@@ -113,6 +121,11 @@ func (s Shape) Decode(r *http.Request) (*canon.Request, error) {
 	if err != nil {
 		return nil, err
 	}
+	if c.check != nil {
+		if err := c.check(style, s.Stream); err != nil {
+			return nil, err
+		}
+	}
 	req.ShapeData = style
 	req.Stream = s.Stream
 	return req, nil
@@ -134,6 +147,29 @@ func (s Shape) codec(modelID string) (codec, error) {
 	}
 	return codec{}, apierr.Validationf("InvokeModel on this gateway supports the native bodies of these model families so far: %s; "+
 		"model %q is of family %q. Use Converse for other text models.", supported(), modelID, family)
+}
+
+// DecodeNative decodes and validates an InvokeModel body of modelID, whose
+// catalog family is family, as InvokeModel would, for operations that read
+// the same bodies without answering them (CountTokens). A text family's
+// body gives the canonical request, an embedding family's (embed.go) the
+// canonical embedding request; the other result is nil. Other families get
+// the ValidationException InvokeModel answers them with.
+func DecodeNative(modelID, family string, body []byte) (*canon.Request, *canon.EmbedRequest, error) {
+	if c, ok := embedCodecFor(modelID, family); ok {
+		req, _, err := c.decode(modelID, body)
+		return nil, req, err
+	}
+	c, err := Shape{Family: func(string) string { return family }}.codec(modelID)
+	if err != nil {
+		return nil, nil, err
+	}
+	req, style, err := c.decode(modelID, body)
+	if err != nil {
+		return nil, nil, err
+	}
+	req.ShapeData = style
+	return req, nil, nil
 }
 
 // claudeKeys are the top-level keys a Bedrock Claude body may carry.

@@ -56,12 +56,15 @@ func New(name string) *Provider { return &Provider{name: name} }
 func (p *Provider) Name() string { return p.name }
 
 // Models lists what the provider serves.
-func (p *Provider) Models() []string { return []string{TestModel, EmbedModel} }
+func (p *Provider) Models() []string { return []string{TestModel, EmbedModel, RerankModel} }
 
 // Converse answers req by the package's fixed rules.
 func (p *Provider) Converse(ctx context.Context, req *canon.Request, w canon.EventWriter) error {
 	if req.Model == EmbedModel {
 		return apierr.Validationf("%q is an embedding model: use the embeddings APIs, not a conversation", EmbedModel)
+	}
+	if req.Model == RerankModel {
+		return apierr.Validationf("%q is a rerank model: use InvokeModel with a Cohere Rerank body or the agent runtime's Rerank API, not a conversation", RerankModel)
 	}
 	if req.Model != TestModel {
 		return apierr.New(apierr.NotFound, "the local provider serves only %q, not %q", TestModel, req.Model)

@@ -115,10 +115,16 @@ type oaiStep struct {
 }
 
 // NewOpenAI starts the fake; it is shut down when the test ends, releasing
-// stalled answers first so shutdown does not wait on them.
+// stalled answers first so shutdown does not wait on them. It also serves
+// POST /v1/rerank, the Cohere-style endpoint of vLLM and llama.cpp
+// (openai_rerank.go), and POST /v1/images/generations (openai_images.go).
 func NewOpenAI(t testing.TB) *OpenAI {
 	f := &OpenAI{quit: make(chan struct{}), gone: make(chan struct{})}
-	f.srv = httptest.NewServer(http.HandlerFunc(f.serve))
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST /v1/rerank", f.serveRerank)
+	mux.HandleFunc("POST /v1/images/generations", f.serveImages)
+	mux.HandleFunc("/", f.serve)
+	f.srv = httptest.NewServer(mux)
 	f.URL = f.srv.URL + "/v1"
 	t.Cleanup(func() {
 		close(f.quit)

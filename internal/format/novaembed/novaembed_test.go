@@ -1,0 +1,111 @@
+package novaembed
+
+import (
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/basalt-gateway/basalt/internal/apierr"
+	"github.com/basalt-gateway/basalt/internal/testutil/familytest"
+	"github.com/basalt-gateway/basalt/internal/testutil/golden"
+)
+
+const testModel = "amazon.nova-2-multimodal-embeddings-v1:0"
+
+func indent(t *testing.T, v any) []byte {
+	t.Helper()
+	b, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return append(b, '\n')
+}
+
+// TestDecodeRequestGolden: testdata/request/<case>.wire.json → the decoded
+// request and its canonical form in <case>.canon.json.
+func TestDecodeRequestGolden(t *testing.T) {
+	for _, f := range golden.Glob(t, "testdata/request/*.wire.json") {
+		t.Run(filepath.Base(f), func(t *testing.T) {
+			body, _ := os.ReadFile(f)
+			r, err := DecodeRequest(body)
+			if err != nil {
+				t.Fatal(err)
+			}
+			golden.Assert(t, strings.TrimSuffix(f, ".wire.json")+".canon.json", indent(t, map[string]any{"request": r, "canon": r.Canon(testModel)}))
+		})
+	}
+}
+
+// TestDecodeRequestInvalid: testdata/request/invalid/<case>.wire.json →
+// the ValidationException message in <case>.err.
+func TestDecodeRequestInvalid(t *testing.T) {
+	familytest.InvalidGolden(t, func(body []byte) error { _, err := DecodeRequest(body); return err })
+}
+
+// FuzzDecodeRequest: no panic, only Validation errors, and an accepted
+// body has one non-blank text and a valid dimension.
+func FuzzDecodeRequest(f *testing.F) {
+	for _, pat := range []string{"testdata/request/*.wire.json", "testdata/request/invalid/*.wire.json"} {
+		for _, file := range golden.Glob(f, pat) {
+			b, _ := os.ReadFile(file)
+			f.Add(b)
+		}
+	}
+	f.Fuzz(func(t *testing.T, in []byte) {
+		r, err := DecodeRequest(in)
+		if err != nil {
+			var ae *apierr.Error
+			if !errors.As(err, &ae) || ae.Kind != apierr.Validation {
+				t.Fatalf("error %T %v", err, err)
+			}
+			return
+		}
+		if strings.TrimSpace(r.Text) == "" || r.Purpose == "" || r.TruncationMode == "" {
+			t.Fatalf("accepted an incomplete request: %+v", r)
+		}
+		if c := r.Canon(testModel); len(c.Inputs) != 1 || (c.Dimensions != nil && *c.Dimensions != 256 && *c.Dimensions != 384 && *c.Dimensions != 1024 && *c.Dimensions != 3072) {
+			t.Fatalf("canon = %+v", c)
+		}
+	})
+}
+
+func TestResponseGolden(t *testing.T) {
+	golden.Assert(t, "testdata/response/text.json", indent(t, ResponseFromCanon([]float32{0.25, -0.5, 0})))
+	if b, _ := json.Marshal(ResponseFromCanon(nil)); string(b) != `{"embeddings":[{"embeddingType":"TEXT","embedding":[]}]}` {
+		t.Errorf("empty = %s", b)
+	}
+}
+
+// TestOutbound: the body the Bedrock provider sends decodes as a valid
+// request, and the answer this package writes reads back.
+func TestOutbound(t *testing.T) {
+	d := 384
+	for _, dims := range []*int{nil, &d} {
+		b, err := TextBody("hello there", dims)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, err := DecodeRequest(b)
+		if err != nil {
+			t.Fatalf("own body %s refused: %v", b, err)
+		}
+		if r.Text != "hello there" || r.Purpose != "GENERIC_INDEX" || r.TruncationMode != "NONE" || (dims == nil) != (r.Dimension == nil) {
+			t.Errorf("round trip of %s = %+v", b, r)
+		}
+	}
+	b, _ := TextBody("x", &d)
+	golden.Assert(t, "testdata/response/outbound_body.json", indent(t, json.RawMessage(b)))
+
+	out, _ := json.Marshal(ResponseFromCanon([]float32{1, 2}))
+	if v, err := DecodeResponse(out); err != nil || len(v) != 2 || v[1] != 2 {
+		t.Errorf("DecodeResponse = %v, %v", v, err)
+	}
+	for _, bad := range []string{`{"embeddings":[]}`, `{"embeddings":[{"embeddingType":"IMAGE","embedding":[1]}]}`, `[`, `{"embeddings":"x"}`} {
+		if _, err := DecodeResponse([]byte(bad)); err == nil {
+			t.Errorf("DecodeResponse(%s) accepted", bad)
+		}
+	}
+}

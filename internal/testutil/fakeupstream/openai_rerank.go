@@ -1,0 +1,126 @@
+package fakeupstream
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"sort"
+	"strings"
+	"unicode"
+)
+
+// FakeRerankScore is the relevance the fake gives document for query: the
+// fraction of the query's distinct words (lower-cased runs of letters and
+// digits) that occur in the document, so tests can predict both scores
+// and order.
+func FakeRerankScore(query, document string) float64 {
+	split := func(s string) []string {
+		return strings.FieldsFunc(strings.ToLower(s), func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsNumber(r) })
+	}
+	inDoc := map[string]bool{}
+	for _, w := range split(document) {
+		inDoc[w] = true
+	}
+	seen := map[string]bool{}
+	var hit, n int
+	for _, w := range split(query) {
+		if seen[w] {
+			continue
+		}
+		seen[w] = true
+		n++
+		if inDoc[w] {
+			hit++
+		}
+	}
+	if n == 0 {
+		return 0
+	}
+	return float64(hit) / float64(n)
+}
+
+// serveRerank answers POST /v1/rerank as vLLM's and llama.cpp's
+// Cohere/Jina-compatible endpoint does: {"model", "query", "documents":
+// [strings], "top_n"?} → {"id", "model", "results": [{"index",
+// "document": {"text"}, "relevance_score"}], "usage": {"total_tokens"}},
+// most relevant first (ties in document order), scored by FakeRerankScore,
+// usage counting one token per byte of query and documents. Malformed
+// requests get a 400 in OpenAI's error shape; the API key is checked as
+// for chat completions and every request is recorded. A Fail or Raw answer
+// at the head of the script answers the next rerank call instead; Reply
+// steps are left to chat completions.
+func (f *OpenAI) serveRerank(w http.ResponseWriter, r *http.Request) {
+	body := f.Record(r)
+	n := f.seq.Add(1)
+	w.Header().Set("X-Request-Id", fmt.Sprintf("req_fake%d", n))
+	if key := f.requiredKey(); key != "" && r.Header.Get("Authorization") != "Bearer "+key {
+		oaiWriteRaw(w, &oaiRaw{401, "application/json", []byte(OpenAIErrorBody(401))})
+		return
+	}
+	f.mu.Lock()
+	var raw *oaiRaw
+	if len(f.script) > 0 && f.script[0].raw != nil {
+		raw, f.script = f.script[0].raw, f.script[1:]
+	}
+	f.mu.Unlock()
+	if raw != nil {
+		oaiWriteRaw(w, raw)
+		return
+	}
+	var in struct {
+		Model     string          `json:"model"`
+		Query     *string         `json:"query"`
+		Documents json.RawMessage `json:"documents"`
+		TopN      *int            `json:"top_n"`
+	}
+	bad := func(msg, param string) {
+		oaiWriteRaw(w, &oaiRaw{400, "application/json", []byte(OpenAIError{Message: msg, Type: "invalid_request_error", Param: param}.Body())})
+	}
+	if err := json.Unmarshal(body, &in); err != nil {
+		oaiWriteRaw(w, &oaiRaw{400, "application/json", []byte(OpenAIErrorBody(400))})
+		return
+	}
+	var docs []string
+	switch {
+	case in.Model == "":
+		bad("you must provide a model parameter", "model")
+		return
+	case in.Query == nil:
+		bad("'query' is a required property", "query")
+		return
+	case json.Unmarshal(in.Documents, &docs) != nil || len(docs) == 0:
+		bad("'documents' must be a non-empty array of strings", "documents")
+		return
+	case in.TopN != nil && *in.TopN < 1:
+		bad("'top_n' must be at least 1", "top_n")
+		return
+	}
+	type result struct {
+		Index    int `json:"index"`
+		Document struct {
+			Text string `json:"text"`
+		} `json:"document"`
+		RelevanceScore float64 `json:"relevance_score"`
+	}
+	out := struct {
+		ID      string   `json:"id"`
+		Model   string   `json:"model"`
+		Results []result `json:"results"`
+		Usage   struct {
+			TotalTokens int `json:"total_tokens"`
+		} `json:"usage"`
+	}{ID: fmt.Sprintf("rerank-fake%d", n), Model: in.Model}
+	out.Usage.TotalTokens = len(*in.Query)
+	for i, d := range docs {
+		res := result{Index: i, RelevanceScore: FakeRerankScore(*in.Query, d)}
+		res.Document.Text = d
+		out.Results = append(out.Results, res)
+		out.Usage.TotalTokens += len(d)
+	}
+	sort.SliceStable(out.Results, func(a, b int) bool { return out.Results[a].RelevanceScore > out.Results[b].RelevanceScore })
+	if in.TopN != nil && *in.TopN < len(out.Results) {
+		out.Results = out.Results[:*in.TopN]
+	}
+	b, _ := json.Marshal(out)
+	oaiWriteRaw(w, &oaiRaw{200, "application/json", b})
+}
