@@ -97,24 +97,6 @@ func TestUnary(t *testing.T) {
 	}
 }
 
-func TestEstimateTokens(t *testing.T) {
-	req := &canon.Request{
-		System: []canon.Block{canon.TextBlock(strings.Repeat("a", 40))},
-		Messages: []canon.Message{{Role: canon.RoleUser, Content: []canon.Block{
-			canon.TextBlock(strings.Repeat("b", 40)),
-			{Type: canon.BlockImage, Image: &canon.Media{Format: "png", Bytes: []byte{1}}},
-			{Type: canon.BlockDocument, Document: &canon.Document{Format: "pdf", Bytes: []byte("/Type /Pages /Type /Page x /Type/Page")}},
-		}}},
-	}
-	// 80 chars → 20, one message 3, one image 1600, two PDF pages 3000.
-	if got := EstimateTokens(req); got != 20+3+1600+3000 {
-		t.Errorf("EstimateTokens = %d", got)
-	}
-	if got := EstimateTokens(&canon.Request{}); got != 1 {
-		t.Errorf("empty = %d", got)
-	}
-}
-
 type fixedCounter struct {
 	n  int
 	ok bool
@@ -135,6 +117,14 @@ func TestCountTokensHandler(t *testing.T) {
 		if rec.Code != 200 || rec.Body.String() != c.want {
 			t.Errorf("%T: %d %s, want %s", c.counter, rec.Code, rec.Body, c.want)
 		}
+	}
+	// Without a counter, an OpenAI model is counted with its BPE:
+	// 3 + "user" 1 + "hello world!" 3 + 3 priming (o200k_base).
+	rec := httptest.NewRecorder()
+	CountTokensHandler(nil, 0, nil).ServeHTTP(rec, httptest.NewRequest("POST", "/v1/messages/count_tokens",
+		strings.NewReader(`{"model":"gpt-4o","messages":[{"role":"user","content":"hello world!"}]}`)))
+	if rec.Code != 200 || rec.Body.String() != `{"input_tokens":10}` {
+		t.Errorf("gpt-4o: %d %s", rec.Code, rec.Body)
 	}
 }
 
