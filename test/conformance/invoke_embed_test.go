@@ -130,6 +130,11 @@ func TestInvokeCohereEmbedLocal(t *testing.T) {
 	if len(q) != 1024 || embCos(q, p) <= embCos(q, u) {
 		t.Errorf("len %d, paraphrase %.3f, unrelated %.3f", len(q), embCos(q, p), embCos(q, u))
 	}
+	// basalt-embed is symmetric: input_type does not change a vector.
+	m, _ = invokeEmbed(t, c, cohereEmbedID, `{"texts":["How do I reset my account password?"],"input_type":"search_query"}`)
+	if v := embFloats(t, list(t, m["embeddings"])[0]); len(v) != len(q) || embCos(v, q) < 1-1e-6 {
+		t.Errorf("search_query vector differs from search_document's")
+	}
 	m, _ = invokeEmbed(t, c, cohereEmbedID, `{"texts":["a b"],"input_type":"search_query","embedding_types":["float","int8","ubinary"],"truncate":"END"}`)
 	by := obj(t, m["embeddings"])
 	if m["response_type"] != "embeddings_by_type" || len(list(t, list(t, by["int8"])[0])) != 1024 || len(list(t, list(t, by["ubinary"])[0])) != 128 {
@@ -174,6 +179,8 @@ func TestInvokeEmbedInvalid(t *testing.T) {
 		{titanEmbedID, `{"inputText":"x","dimensions":300}`, "#/dimensions: 300 is not a valid enum value"},
 		{cohereEmbedID, `{"texts":["x"]}`, "required key [input_type] not found"},
 		{cohereEmbedID, `{"texts":["x"],"input_type":"search_query","model":"y"}`, "extraneous key [model]"},
+		{cohereEmbedID, `{"texts":["x"],"input_type":"image"}`, "#/input_type: image is for image inputs, which this gateway does not embed"},
+		{cohereEmbedID, `{"texts":["x"],"input_type":"search_query","truncate":"MIDDLE"}`, "#/truncate: MIDDLE is not a valid enum value"},
 	} {
 		_, err := c.InvokeModel(context.Background(), &bedrockruntime.InvokeModelInput{ModelId: aws.String(tc.model), Body: []byte(tc.body)})
 		var ve *types.ValidationException
@@ -194,7 +201,7 @@ func TestInvokeEmbedInvalid(t *testing.T) {
 // OpenAI-compatible /embeddings upstream; request and response bodies are
 // golden files.
 func TestInvokeEmbedOpenAI(t *testing.T) {
-	fake := fakeupstream.NewOpenAIWithEmbeddings(t)
+	fake := fakeupstream.NewOpenAI(t)
 	b := start(t, app.Options{
 		Providers: []app.ProviderSpec{{Name: "oa", Type: "openai", BaseURL: fake.URL, APIKey: "sk-test"}},
 		Models: []app.ModelSpec{
@@ -207,6 +214,9 @@ func TestInvokeEmbedOpenAI(t *testing.T) {
 		{"titan", titanEmbedID, `{"inputText":"Hello there","dimensions":512,"normalize":false,"embeddingTypes":["float","binary"]}`},
 		{"titan-normalized", titanEmbedID, `{"inputText":"Hi"}`},
 		{"cohere", cohereEmbedID, `{"texts":["one","two three"],"input_type":"search_document"}`},
+		// OpenAI's Embeddings API has no purpose or truncation field (the
+		// fake refuses unknown keys, as api.openai.com does).
+		{"cohere-query", cohereEmbedID, `{"texts":["one","two three"],"input_type":"search_query","truncate":"END"}`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			m, out := invokeEmbed(t, c, tc.model, tc.body)

@@ -21,10 +21,16 @@ import (
 
 const novaEmbedID = "amazon.nova-2-multimodal-embeddings-v1:0"
 
-// novaEmbedBody is a SINGLE_EMBEDDING text body; dims 0 leaves
-// embeddingDimension out.
+// novaEmbedBody is a SINGLE_EMBEDDING text body indexing text (purpose
+// GENERIC_INDEX, truncationMode END); dims 0 leaves embeddingDimension out.
 func novaEmbedBody(text string, dims int) string {
-	params := map[string]any{"embeddingPurpose": "GENERIC_INDEX", "text": map[string]any{"truncationMode": "END", "value": text}}
+	return novaEmbedBodyFor(text, dims, "GENERIC_INDEX", "END")
+}
+
+// novaEmbedBodyFor is novaEmbedBody with the given embeddingPurpose and
+// truncationMode.
+func novaEmbedBodyFor(text string, dims int, purpose, truncation string) string {
+	params := map[string]any{"embeddingPurpose": purpose, "text": map[string]any{"truncationMode": truncation, "value": text}}
 	if dims != 0 {
 		params["embeddingDimension"] = dims
 	}
@@ -69,6 +75,11 @@ func TestInvokeNovaEmbedLocal(t *testing.T) {
 	if v := embed("How do I reset my account password?", 256); len(v) != 256 {
 		t.Errorf("embeddingDimension 256: %d values", len(v))
 	}
+	// basalt-embed is symmetric: a query's vector is the document's.
+	m, _ := invokeEmbed(t, c, novaEmbedID, novaEmbedBodyFor("How do I reset my account password?", 0, "TEXT_RETRIEVAL", "NONE"))
+	if v := novaVector(t, m); len(v) != len(q) || embCos(v, q) < 1-1e-6 {
+		t.Errorf("TEXT_RETRIEVAL vector differs from GENERIC_INDEX's")
+	}
 	// The token header counts basalt-embed's words.
 	_, raw, err := invokeJSON(t, c, novaEmbedID, novaEmbedBody("one two three", 256))
 	if err != nil || raw.Header.Get("X-Amzn-Bedrock-Input-Token-Count") != "3" {
@@ -105,7 +116,7 @@ func TestInvokeNovaEmbedLocal(t *testing.T) {
 // TestInvokeNovaEmbedOpenAI serves the Nova body from an OpenAI-compatible
 // /embeddings upstream.
 func TestInvokeNovaEmbedOpenAI(t *testing.T) {
-	fake := fakeupstream.NewOpenAIWithEmbeddings(t)
+	fake := fakeupstream.NewOpenAI(t)
 	b := start(t, app.Options{
 		Providers: []app.ProviderSpec{{Name: "oa", Type: "openai", BaseURL: fake.URL, APIKey: "sk-test"}},
 		Models:    []app.ModelSpec{{ID: novaEmbedID, Provider: "oa", Upstream: "text-embedding-3-small"}},
@@ -120,17 +131,37 @@ func TestInvokeNovaEmbedOpenAI(t *testing.T) {
 	_ = json.Indent(&up, fake.Last().Body, "", "  ")
 	up.WriteByte('\n')
 	golden.Assert(t, "testdata/invoke_embed/nova.upstream.json", up.Bytes())
+
+	// The Embeddings API has no purpose or truncation field (OpenAI's
+	// models are symmetric): a query body gets the same upstream call.
+	m, _ = invokeEmbed(t, c, novaEmbedID, novaEmbedBodyFor("Hello there", 1024, "TEXT_RETRIEVAL", "START"))
+	if v := novaVector(t, m); len(v) != len(want) {
+		t.Errorf("query vector %v", v)
+	}
+	if got := string(fake.Last().Body); got != `{"model":"text-embedding-3-small","input":["Hello there"],"encoding_format":"float","dimensions":1024}` {
+		t.Errorf("upstream body %s", got)
+	}
 }
+
+// Client ids routed to another embedding family's model on the bedrock
+// provider, so a body of one dialect reaches an upstream of the other.
+const (
+	cohereToNovaID = "cohere.embed-multilingual-v3"
+	novaToCohereID = "us.amazon.nova-2-multimodal-embeddings-v1:0"
+)
 
 // TestEmbedThroughBedrockProvider: Basalt's bedrock provider embeds with
 // each upstream model's own body against the Bedrock fake, for the Nova,
 // Titan and Cohere bodies on InvokeModel and for OpenAI's /v1/embeddings
 // (openai-go) with a Titan id. The bodies the fake received are golden
-// files.
+// files, or exact strings where they carry the client's purpose.
 func TestEmbedThroughBedrockProvider(t *testing.T) {
 	isolateAWS(t)
 	fake := fakeupstream.NewBedrock(t)
-	b := start(t, app.Options{Providers: []app.ProviderSpec{bedrockSpec(fake.URL)}})
+	b := start(t, app.Options{Providers: []app.ProviderSpec{bedrockSpec(fake.URL)}, Models: []app.ModelSpec{
+		{ID: cohereToNovaID, Provider: "aws", Upstream: novaEmbedID},
+		{ID: novaToCohereID, Provider: "aws", Upstream: cohereEmbedID},
+	}})
 	c := bedrockClient(t, b.URL, nil)
 	tokens := func(n string) map[string]string { return map[string]string{"X-Amzn-Bedrock-Input-Token-Count": n} }
 	upstream := func(t *testing.T, name string, from int) {
@@ -158,6 +189,58 @@ func TestEmbedThroughBedrockProvider(t *testing.T) {
 			t.Errorf("token header %q", raw.Header.Get("X-Amzn-Bedrock-Input-Token-Count"))
 		}
 		upstream(t, "nova", from)
+	})
+
+	// What the client says a text is for, and how to truncate it, reaches
+	// the upstream in its own dialect (canon.EmbedPurpose's table).
+	t.Run("purpose", func(t *testing.T) {
+		novaAnswer := fakeupstream.BedrockRaw{Body: []byte(`{"embeddings":[{"embeddingType":"TEXT","embedding":[0.5]}]}`), Headers: tokens("2")}
+		cohereAnswer := fakeupstream.BedrockRaw{Body: []byte(`{"id":"u","response_type":"embeddings_floats","embeddings":[[0.5]],"texts":["x"]}`), Headers: tokens("2")}
+		for _, tc := range []struct {
+			name, model, body string
+			answer            fakeupstream.BedrockRaw
+			path, upstream    string
+		}{
+			{"nova text query", novaEmbedID, novaEmbedBodyFor("where is my order?", 256, "TEXT_RETRIEVAL", "START"), novaAnswer,
+				"/model/" + novaEmbedID + "/invoke",
+				`{"schemaVersion":"nova-multimodal-embed-v1","taskType":"SINGLE_EMBEDDING","singleEmbeddingParams":{"embeddingPurpose":"TEXT_RETRIEVAL","embeddingDimension":256,"text":{"truncationMode":"START","value":"where is my order?"}}}`},
+			{"nova document-image query", novaEmbedID, novaEmbedBodyFor("invoice total", 0, "DOCUMENT_RETRIEVAL", "NONE"), novaAnswer,
+				"/model/" + novaEmbedID + "/invoke",
+				`{"schemaVersion":"nova-multimodal-embed-v1","taskType":"SINGLE_EMBEDDING","singleEmbeddingParams":{"embeddingPurpose":"DOCUMENT_RETRIEVAL","text":{"truncationMode":"NONE","value":"invoice total"}}}`},
+			{"nova clustering", novaEmbedID, novaEmbedBodyFor("x", 0, "CLUSTERING", "END"), novaAnswer,
+				"/model/" + novaEmbedID + "/invoke",
+				`{"schemaVersion":"nova-multimodal-embed-v1","taskType":"SINGLE_EMBEDDING","singleEmbeddingParams":{"embeddingPurpose":"CLUSTERING","text":{"truncationMode":"END","value":"x"}}}`},
+			{"cohere classification", cohereEmbedID, `{"texts":["x"],"input_type":"classification","truncate":"START"}`, cohereAnswer,
+				"/model/" + cohereEmbedID + "/invoke",
+				`{"texts":["x"],"input_type":"classification","truncate":"START","embedding_types":["float"]}`},
+			{"cohere query to nova", cohereToNovaID, `{"texts":["where is my order?"],"input_type":"search_query","truncate":"END"}`, novaAnswer,
+				"/model/" + novaEmbedID + "/invoke",
+				`{"schemaVersion":"nova-multimodal-embed-v1","taskType":"SINGLE_EMBEDDING","singleEmbeddingParams":{"embeddingPurpose":"GENERIC_RETRIEVAL","text":{"truncationMode":"END","value":"where is my order?"}}}`},
+			{"cohere document to nova", cohereToNovaID, `{"texts":["x"],"input_type":"search_document"}`, novaAnswer,
+				"/model/" + novaEmbedID + "/invoke",
+				`{"schemaVersion":"nova-multimodal-embed-v1","taskType":"SINGLE_EMBEDDING","singleEmbeddingParams":{"embeddingPurpose":"GENERIC_INDEX","text":{"truncationMode":"NONE","value":"x"}}}`},
+			{"nova query to cohere", novaToCohereID, novaEmbedBodyFor("x", 0, "TEXT_RETRIEVAL", "START"), cohereAnswer,
+				"/model/" + cohereEmbedID + "/invoke",
+				`{"texts":["x"],"input_type":"search_query","truncate":"START","embedding_types":["float"]}`},
+			{"nova index to cohere", novaToCohereID, novaEmbedBodyFor("x", 0, "GENERIC_INDEX", "NONE"), cohereAnswer,
+				"/model/" + cohereEmbedID + "/invoke",
+				`{"texts":["x"],"input_type":"search_document","truncate":"NONE","embedding_types":["float"]}`},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				from := len(fake.Requests())
+				fake.ReplyRaw(tc.answer)
+				if _, _, err := invokeJSON(t, c, tc.model, tc.body); err != nil {
+					t.Fatal(err)
+				}
+				reqs := fake.Requests()[from:]
+				if len(reqs) != 1 || reqs[0].Path != tc.path || string(reqs[0].Body) != tc.upstream {
+					for _, r := range reqs {
+						t.Logf("%s %s", r.Path, r.Body)
+					}
+					t.Errorf("want one call %s %s", tc.path, tc.upstream)
+				}
+			})
+		}
 	})
 
 	t.Run("titan", func(t *testing.T) {

@@ -70,7 +70,7 @@ func TestOpenAIModelsWithCatalog(t *testing.T) {
 }
 
 func TestOpenAIEmbeddings(t *testing.T) {
-	fake := fakeupstream.NewOpenAIWithEmbeddings(t)
+	fake := fakeupstream.NewOpenAI(t)
 	fake.RequireAPIKey("sk-test")
 	b := start(t, routeTo(app.ProviderSpec{Name: "oa", Type: "openai", BaseURL: fake.URL, APIKey: "sk-test"}))
 	c := openaiClient(t, b.URL)

@@ -15,8 +15,12 @@
 //
 //   - Image inputs ("images", input_type "image") are refused: no provider
 //     behind this surface embeds images yet.
-//   - input_type and truncate are validated, not forwarded: the canonical
-//     request has no place for them, and providers see the texts as given.
+//   - input_type becomes the canonical purpose (search_document →
+//     document, search_query → query, classification, clustering) and
+//     truncate the canonical truncation (NONE, START, END → none, start,
+//     end; absent → unsaid, which Bedrock reads as NONE), so an asymmetric
+//     upstream gets them (canon.EmbedPurpose maps them onto Nova's
+//     embeddingPurpose and truncationMode); symmetric ones ignore them.
 //   - int8/uint8 scale each vector by its largest magnitude to ±127
 //     (uint8 adds 128); binary/ubinary pack one sign bit per dimension,
 //     most significant first, eight to a byte (binary as signed int8 =
@@ -83,14 +87,17 @@ func DecodeRequest(modelID string, body []byte) (*Request, error) {
 	}
 	if top.Require("input_type") {
 		if s, ok := top.Str("input_type"); ok {
-			if !slices.Contains(InputTypes, s) {
+			switch {
+			case s == "image":
+				top.Fail("input_type", "image is for image inputs, which this gateway does not embed: send texts with search_document, search_query, classification or clustering")
+			case !slices.Contains(InputTypes, s):
 				top.Fail("input_type", s+" is not a valid enum value")
 			}
 			r.InputType = s
 		}
 	}
 	if s, ok := top.Str("truncate"); ok {
-		if s != "NONE" && s != "START" && s != "END" {
+		if _, known := truncations[s]; !known {
 			top.Fail("truncate", s+" is not a valid enum value")
 		}
 		r.Truncate = s
@@ -129,7 +136,25 @@ func isV4(modelID string) bool { return strings.Contains(modelID, "embed-v4") }
 
 // Canon is the canonical embedding request for model.
 func (r *Request) Canon(model string) *canon.EmbedRequest {
-	return &canon.EmbedRequest{Model: model, Inputs: slices.Clone(r.Texts), Dimensions: r.OutputDimension}
+	return &canon.EmbedRequest{Model: model, Inputs: slices.Clone(r.Texts), Dimensions: r.OutputDimension,
+		Purpose: purposes[r.InputType], Truncate: truncations[r.Truncate]}
+}
+
+// purposes maps input_type onto the canonical purpose; InputTypeFor is the
+// way back.
+var purposes = map[string]canon.EmbedPurpose{
+	"search_document": canon.EmbedDocument,
+	"search_query":    canon.EmbedQuery,
+	"classification":  canon.EmbedClassification,
+	"clustering":      canon.EmbedClustering,
+}
+
+// truncations maps truncate onto the canonical truncation; TruncateFor is the
+// way back.
+var truncations = map[string]canon.EmbedTruncate{
+	"NONE":  canon.EmbedTruncateNone,
+	"START": canon.EmbedTruncateStart,
+	"END":   canon.EmbedTruncateEnd,
 }
 
 // Response is Cohere's embeddings answer body. Embeddings is [][]float32

@@ -109,6 +109,10 @@ func FuzzDecodeRequest(f *testing.F) {
 		if len(r.Texts) == 0 || len(r.Texts) > MaxTexts || !slices.Contains(InputTypes, r.InputType) {
 			t.Fatalf("accepted %+v", r)
 		}
+		// Nothing the client sent is lost on the way to a Cohere upstream.
+		if c := r.Canon(model); InputTypeFor(c.Purpose) != r.InputType || TruncateFor(c.Truncate) != r.Truncate {
+			t.Fatalf("%+v became %+v", r, c)
+		}
 		vecs := make([][]float32, len(r.Texts))
 		for i := range vecs {
 			vecs[i] = []float32{0.1, -0.2}

@@ -3,10 +3,35 @@ package cohereembed
 import (
 	"encoding/json"
 	"errors"
+
+	"github.com/basalt-gateway/basalt/internal/canon"
 )
 
 // This file is the outbound direction, for the Bedrock provider: the body
 // it sends to a Cohere Embed model, and the vectors it reads back.
+
+// InputTypeFor is the input_type for purpose p: search_document when the
+// client gave none, as indexes hold documents. A query's target is
+// dropped, Cohere having one query type (see canon.EmbedPurpose).
+func InputTypeFor(p canon.EmbedPurpose) string {
+	for k, v := range purposes {
+		if v == p {
+			return k
+		}
+	}
+	return "search_document"
+}
+
+// TruncateFor is the truncate value for t; "" (leave it out, which Bedrock
+// reads as NONE) when the client gave none.
+func TruncateFor(t canon.EmbedTruncate) string {
+	for k, v := range truncations {
+		if v == t {
+			return k
+		}
+	}
+	return ""
+}
 
 type body struct {
 	Texts           []string `json:"texts"`

@@ -20,14 +20,21 @@
 //     text given by S3 "source", and taskType SEGMENTED_EMBEDDING (which
 //     Bedrock serves through StartAsyncInvoke) are ValidationExceptions
 //     that say so.
-//   - embeddingPurpose and truncationMode are validated but not forwarded:
-//     the canonical request has no place for them. No text is truncated
-//     here, so truncatedCharLength is never set.
+//   - embeddingPurpose becomes the canonical purpose and, for the
+//     *_RETRIEVAL values, query target (GENERIC_INDEX → document,
+//     GENERIC_RETRIEVAL → query of a mixed index, TEXT_RETRIEVAL → query of
+//     text embeddings, …; the table is at canon.EmbedPurpose), so a Nova
+//     upstream gets the very value sent and a Cohere one the matching
+//     input_type; truncationMode becomes the canonical truncation.
+//     Symmetric providers ignore both. truncatedCharLength is never set:
+//     the canonical answer has no place for it, so a Nova upstream's is
+//     not passed back (not yet).
 //   - embeddingDimension becomes the canonical dimensions; left out, the
 //     provider's default length is used (3,072 on Nova itself).
 //   - Outbound, the Bedrock provider embeds each text with its own call
-//     (SINGLE_EMBEDDING takes one input), purpose GENERIC_INDEX and
-//     truncationMode NONE, so an over-long text is the upstream's error
+//     (SINGLE_EMBEDDING takes one input) with the request's purpose and
+//     truncation; where the client gave none (OpenAI's /v1/embeddings),
+//     GENERIC_INDEX and NONE, so an over-long text is the upstream's error
 //     rather than a silently shortened vector.
 package novaembed
 
@@ -171,7 +178,69 @@ func decodeParams(p *nativejson.Object, r *Request, problems *[]string) {
 
 // Canon is the canonical embedding request for model.
 func (r *Request) Canon(model string) *canon.EmbedRequest {
-	return &canon.EmbedRequest{Model: model, Inputs: []string{r.Text}, Dimensions: r.Dimension}
+	p := purposes[r.Purpose]
+	return &canon.EmbedRequest{Model: model, Inputs: []string{r.Text}, Dimensions: r.Dimension,
+		Purpose: p.purpose, QueryTarget: p.target, Truncate: truncations[r.TruncationMode]}
+}
+
+type purpose struct {
+	purpose canon.EmbedPurpose
+	target  canon.EmbedTarget
+}
+
+// purposes maps embeddingPurpose onto the canonical purpose and query
+// target, one to one; PurposeFor is the way back.
+var purposes = map[string]purpose{
+	"GENERIC_INDEX":      {canon.EmbedDocument, ""},
+	"GENERIC_RETRIEVAL":  {canon.EmbedQuery, ""},
+	"TEXT_RETRIEVAL":     {canon.EmbedQuery, canon.EmbedTargetText},
+	"IMAGE_RETRIEVAL":    {canon.EmbedQuery, canon.EmbedTargetImage},
+	"VIDEO_RETRIEVAL":    {canon.EmbedQuery, canon.EmbedTargetVideo},
+	"DOCUMENT_RETRIEVAL": {canon.EmbedQuery, canon.EmbedTargetDocumentImage},
+	"AUDIO_RETRIEVAL":    {canon.EmbedQuery, canon.EmbedTargetAudio},
+	"CLASSIFICATION":     {canon.EmbedClassification, ""},
+	"CLUSTERING":         {canon.EmbedClustering, ""},
+}
+
+// truncations maps truncationMode onto the canonical truncation;
+// TruncationFor is the way back.
+var truncations = map[string]canon.EmbedTruncate{
+	"NONE":  canon.EmbedTruncateNone,
+	"START": canon.EmbedTruncateStart,
+	"END":   canon.EmbedTruncateEnd,
+}
+
+// PurposeFor is the embeddingPurpose for a canonical purpose and query
+// target: GENERIC_INDEX when the client gave no purpose, as indexes hold
+// documents; a query with a target Nova lacks searches a mixed index
+// (GENERIC_RETRIEVAL).
+func PurposeFor(p canon.EmbedPurpose, target canon.EmbedTarget) string {
+	if p == canon.EmbedQuery {
+		for k, v := range purposes {
+			if v == (purpose{p, target}) {
+				return k
+			}
+		}
+		return "GENERIC_RETRIEVAL"
+	}
+	for k, v := range purposes {
+		if v.purpose == p {
+			return k
+		}
+	}
+	return "GENERIC_INDEX"
+}
+
+// TruncationFor is the truncationMode for t: NONE when the client gave
+// none, so an over-long text is the upstream's error rather than the
+// vector of a shortened one.
+func TruncationFor(t canon.EmbedTruncate) string {
+	for k, v := range truncations {
+		if v == t {
+			return k
+		}
+	}
+	return "NONE"
 }
 
 // Response is Nova's embeddings answer body.
@@ -214,12 +283,13 @@ type Text struct {
 	Value          string `json:"value"`
 }
 
-// TextBody is the body embedding text with dimension dims (nil: the
-// model's default), as the Bedrock provider sends it.
-func TextBody(text string, dims *int) ([]byte, error) {
+// TextBody is the body embedding text for req, as the Bedrock provider
+// sends it: req's dimensions (nil: the model's default), purpose and
+// truncation (PurposeFor, TruncationFor).
+func TextBody(req *canon.EmbedRequest, text string) ([]byte, error) {
 	return json.Marshal(Body{SchemaVersion: SchemaVersion, TaskType: TaskSingle,
-		SingleEmbeddingParams: SingleParams{EmbeddingPurpose: "GENERIC_INDEX", EmbeddingDimension: dims,
-			Text: Text{TruncationMode: "NONE", Value: text}}})
+		SingleEmbeddingParams: SingleParams{EmbeddingPurpose: PurposeFor(req.Purpose, req.QueryTarget), EmbeddingDimension: req.Dimensions,
+			Text: Text{TruncationMode: TruncationFor(req.Truncate), Value: text}}})
 }
 
 // DecodeResponse reads the text vector out of a Nova answer body.

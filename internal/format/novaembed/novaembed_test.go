@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/basalt-gateway/basalt/internal/apierr"
+	"github.com/basalt-gateway/basalt/internal/canon"
 	"github.com/basalt-gateway/basalt/internal/testutil/familytest"
 	"github.com/basalt-gateway/basalt/internal/testutil/golden"
 )
@@ -66,10 +67,73 @@ func FuzzDecodeRequest(f *testing.F) {
 		if strings.TrimSpace(r.Text) == "" || r.Purpose == "" || r.TruncationMode == "" {
 			t.Fatalf("accepted an incomplete request: %+v", r)
 		}
-		if c := r.Canon(testModel); len(c.Inputs) != 1 || (c.Dimensions != nil && *c.Dimensions != 256 && *c.Dimensions != 384 && *c.Dimensions != 1024 && *c.Dimensions != 3072) {
+		c := r.Canon(testModel)
+		if len(c.Inputs) != 1 || (c.Dimensions != nil && *c.Dimensions != 256 && *c.Dimensions != 384 && *c.Dimensions != 1024 && *c.Dimensions != 3072) {
 			t.Fatalf("canon = %+v", c)
 		}
+		// Nothing the client sent is lost on the way to a Nova upstream.
+		b, err := TextBody(c, c.Inputs[0])
+		if err != nil {
+			t.Fatal(err)
+		}
+		back, err := DecodeRequest(b)
+		if err != nil || back.Purpose != r.Purpose || back.TruncationMode != r.TruncationMode || back.Text != r.Text {
+			t.Fatalf("%+v became %s: %+v, %v", r, b, back, err)
+		}
 	})
+}
+
+// TestPurposeRoundTrip: every embeddingPurpose and truncationMode comes
+// back unchanged through the canonical request, and each maps to its own
+// canonical value.
+func TestPurposeRoundTrip(t *testing.T) {
+	seen := map[canon.EmbedPurpose]map[canon.EmbedTarget]bool{}
+	for _, p := range Purposes {
+		for _, m := range TruncationModes {
+			body := `{"taskType":"SINGLE_EMBEDDING","singleEmbeddingParams":{"embeddingPurpose":"` + p + `","text":{"truncationMode":"` + m + `","value":"q"}}}`
+			r, err := DecodeRequest([]byte(body))
+			if err != nil {
+				t.Fatal(err)
+			}
+			c := r.Canon(testModel)
+			if c.Purpose == "" || c.Truncate == "" {
+				t.Errorf("%s/%s: canonical purpose %q, truncation %q", p, m, c.Purpose, c.Truncate)
+			}
+			if got := PurposeFor(c.Purpose, c.QueryTarget); got != p {
+				t.Errorf("%s → %s/%s → %s", p, c.Purpose, c.QueryTarget, got)
+			}
+			if got := TruncationFor(c.Truncate); got != m {
+				t.Errorf("%s → %s → %s", m, c.Truncate, got)
+			}
+			if m == "NONE" {
+				if seen[c.Purpose] == nil {
+					seen[c.Purpose] = map[canon.EmbedTarget]bool{}
+				}
+				if seen[c.Purpose][c.QueryTarget] {
+					t.Errorf("%s shares %s/%s with another purpose", p, c.Purpose, c.QueryTarget)
+				}
+				seen[c.Purpose][c.QueryTarget] = true
+			}
+		}
+	}
+	// What other dialects (or none) say reaches Nova as documented.
+	for _, tc := range []struct {
+		p      canon.EmbedPurpose
+		target canon.EmbedTarget
+		want   string
+	}{
+		{"", "", "GENERIC_INDEX"},
+		{canon.EmbedQuery, "", "GENERIC_RETRIEVAL"},
+		{canon.EmbedQuery, "hologram", "GENERIC_RETRIEVAL"},
+		{canon.EmbedDocument, canon.EmbedTargetText, "GENERIC_INDEX"},
+	} {
+		if got := PurposeFor(tc.p, tc.target); got != tc.want {
+			t.Errorf("PurposeFor(%q, %q) = %s, want %s", tc.p, tc.target, got, tc.want)
+		}
+	}
+	if got := TruncationFor(""); got != "NONE" {
+		t.Errorf("TruncationFor(\"\") = %s", got)
+	}
 }
 
 func TestResponseGolden(t *testing.T) {
@@ -84,7 +148,7 @@ func TestResponseGolden(t *testing.T) {
 func TestOutbound(t *testing.T) {
 	d := 384
 	for _, dims := range []*int{nil, &d} {
-		b, err := TextBody("hello there", dims)
+		b, err := TextBody(&canon.EmbedRequest{Dimensions: dims}, "hello there")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -96,8 +160,10 @@ func TestOutbound(t *testing.T) {
 			t.Errorf("round trip of %s = %+v", b, r)
 		}
 	}
-	b, _ := TextBody("x", &d)
+	b, _ := TextBody(&canon.EmbedRequest{Dimensions: &d}, "x")
 	golden.Assert(t, "testdata/response/outbound_body.json", indent(t, json.RawMessage(b)))
+	b, _ = TextBody(&canon.EmbedRequest{Purpose: canon.EmbedQuery, QueryTarget: canon.EmbedTargetText, Truncate: canon.EmbedTruncateEnd}, "x")
+	golden.Assert(t, "testdata/response/outbound_body_query.json", indent(t, json.RawMessage(b)))
 
 	out, _ := json.Marshal(ResponseFromCanon([]float32{1, 2}))
 	if v, err := DecodeResponse(out); err != nil || len(v) != 2 || v[1] != 2 {

@@ -18,6 +18,10 @@
 //     came (most providers, the local model included, already normalise).
 //   - binary is one 0/1 integer per dimension: 1 where the float is
 //     positive.
+//   - The body has no purpose or truncation field (Titan Text Embeddings is
+//     symmetric, and an over-long inputText is an error), so the canonical
+//     request leaves both unsaid and the outbound body (Body) cannot carry
+//     a purpose or truncation asked for through another dialect.
 package titanembed
 
 import (

@@ -36,7 +36,11 @@ type Embedder interface {
 
 // embedCodec is one embedding family's native body format: decode
 // validates the body and returns the canonical request and a function
-// turning the answer into the response body.
+// turning the answer into the response body. The canonical request carries
+// everything the body says of the texts: Cohere's input_type and truncate
+// and Nova's embeddingPurpose and truncationMode become its purpose, query
+// target and truncation (canon.EmbedPurpose maps the two dialects), which
+// asymmetric upstreams receive in their own words.
 type embedCodec struct {
 	title  string
 	decode func(modelID string, body []byte) (*canon.EmbedRequest, func(ctx context.Context, resp *canon.EmbedResponse) any, error)

@@ -88,21 +88,67 @@ func FuzzDecodeClaude(f *testing.F) {
 	})
 }
 
+// TestFamiliesMatchCatalog: each family this surface serves is the one
+// the catalog gives real model ids (by the id rules and by the embedded
+// catalog's entries, which app uses), and the id reaches the body format
+// meant for it, so a family renamed in the catalog cannot silently turn a
+// served family into a refused one.
 func TestFamiliesMatchCatalog(t *testing.T) {
-	for _, c := range []struct{ id, family string }{
-		{"anthropic.claude-3-haiku-20240307-v1:0", FamilyClaude},
-		{"us.amazon.nova-pro-v1:0", FamilyNova},
-		{"amazon.nova-2-lite-v1:0", FamilyNova},
-		{"amazon.titan-text-premier-v1:0", FamilyTitan},
-		{"meta.llama4-scout-17b-instruct-v1:0", FamilyLlama},
-		{"mistral.mistral-large-2407-v1:0", FamilyMistral},
-		{"cohere.command-r-plus-v1:0", FamilyCohere},
+	cat, err := catalog.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	const text = "text"
+	ops := map[string]operation{"embed": embedOperation, "rerank": rerankOperation, "image": imageOperation}
+	for _, c := range []struct{ id, family, served string }{
+		{"anthropic.claude-3-haiku-20240307-v1:0", FamilyClaude, text},
+		{"us.amazon.nova-pro-v1:0", FamilyNova, text},
+		{"amazon.nova-2-lite-v1:0", FamilyNova, text},
+		{"amazon.titan-text-premier-v1:0", FamilyTitan, text},
+		{"meta.llama4-scout-17b-instruct-v1:0", FamilyLlama, text},
+		{"mistral.mistral-large-2407-v1:0", FamilyMistral, text},
+		{"cohere.command-r-plus-v1:0", FamilyCohere, text},
+		{"openai.gpt-oss-120b-1:0", FamilyGPTOSS, text},
+		{"openai.gpt-oss-20b-1:0", FamilyGPTOSS, text},
+		{"qwen.qwen3-32b-v1:0", FamilyQwen, text},
+		{"qwen.qwen3-coder-30b-a3b-v1:0", FamilyQwen, text},
+		{"deepseek.v3-v1:0", FamilyDeepSeek, text},
+		{"deepseek.r1-v1:0", FamilyDeepSeek, text},
+		{"us.deepseek.r1-v1:0", FamilyDeepSeek, text},
+		{"amazon.titan-embed-text-v2:0", FamilyTitanEmbed, "embed"},
+		{"amazon.titan-embed-text-v1", FamilyTitanEmbed, "embed"},
+		{"cohere.embed-english-v3", FamilyCohereEmbed, "embed"},
+		{"cohere.embed-v4:0", FamilyCohereEmbed, "embed"},
+		{"amazon.nova-2-multimodal-embeddings-v1:0", FamilyNovaEmbed, "embed"},
+		{"cohere.rerank-v3-5:0", FamilyCohereRerank, "rerank"},
+		{"amazon.rerank-v1:0", FamilyAmazonRerank, "rerank"},
+		{"amazon.titan-image-generator-v1", FamilyTitanImage, "image"},
+		{"amazon.titan-image-generator-v2:0", FamilyTitanImage, "image"},
+		{"amazon.nova-canvas-v1:0", FamilyNovaCanvas, "image"},
+		{"us.amazon.nova-canvas-v1:0", FamilyNovaCanvas, "image"},
+		{"stability.sd3-5-large-v1:0", FamilyStability, "image"},
+		{"stability.stable-image-core-v1:1", FamilyStability, "image"},
 	} {
+		if _, ok := cat.Lookup(c.id); !ok {
+			t.Errorf("%s is not in the catalog", c.id)
+		}
 		if got := catalog.FamilyFromID(c.id); got != c.family {
 			t.Errorf("FamilyFromID(%q) = %q, want %q", c.id, got, c.family)
 		}
-		if _, ok := codecs[c.family]; !ok {
-			t.Errorf("no codec for %q", c.family)
+		if got := cat.Family(c.id); got != c.family {
+			t.Errorf("catalog family of %q = %q, want %q", c.id, got, c.family)
+		}
+		var matched []string
+		for name, o := range ops {
+			if o.match(c.id, c.family) {
+				matched = append(matched, name)
+			}
+		}
+		switch _, isText := codecs[c.family]; {
+		case c.served == text && (!isText || len(matched) > 0):
+			t.Errorf("%s (%s): text codec %v, operations %v; want the text codec alone", c.id, c.family, isText, matched)
+		case c.served != text && (isText || len(matched) != 1 || matched[0] != c.served):
+			t.Errorf("%s (%s): text codec %v, operations %v; want operation %s alone", c.id, c.family, isText, matched, c.served)
 		}
 	}
 }

@@ -25,13 +25,22 @@ import (
 //   - Amazon Titan Text Embeddings (amazon.titan-embed-text-*): one call
 //     per input, since the body takes one inputText; v2 gets the
 //     dimensions asked for and normalize true, v1 takes neither. The token
-//     count is the answer's inputTextTokenCount.
+//     count is the answer's inputTextTokenCount. The body has no purpose
+//     or truncation field: Titan is symmetric, so a purpose needs no
+//     honouring, and an over-long text is Titan's own error whatever
+//     truncation was asked for.
 //   - Cohere Embed (cohere.embed-*): the inputs in calls of up to 96 texts
-//     with input_type search_document (the canonical request does not say
-//     what a text is for; documents are what indexes hold) and
-//     embedding_types ["float"]; output_dimension on embed-v4 only.
+//     with the request's purpose as input_type (search_document when it
+//     has none: documents are what indexes hold), its truncation as
+//     truncate (left out when it has none, which Bedrock reads as NONE)
+//     and embedding_types ["float"]; output_dimension on embed-v4 only.
 //   - Amazon Nova Multimodal Embeddings (amazon.nova-*multimodal-embeddings*):
-//     one SINGLE_EMBEDDING text call per input (internal/format/novaembed).
+//     one SINGLE_EMBEDDING text call per input with the request's purpose
+//     and query target as embeddingPurpose (GENERIC_INDEX when it has
+//     none) and its truncation as truncationMode (NONE when it has none;
+//     internal/format/novaembed).
+//
+// canon.EmbedPurpose has the table mapping purposes between the two.
 //
 // Cohere and Nova answers carry no token count, so those calls read
 // Bedrock's X-Amzn-Bedrock-Input-Token-Count header. Any other model is a
@@ -87,7 +96,8 @@ func (p *Provider) embedCohere(ctx context.Context, req *canon.EmbedRequest) (*c
 	}
 	out := &canon.EmbedResponse{}
 	for batch := range slices.Chunk(req.Inputs, cohereembed.MaxTexts) {
-		r := cohereembed.Request{Texts: batch, InputType: "search_document", Types: []string{"float"}, OutputDimension: req.Dimensions}
+		r := cohereembed.Request{Texts: batch, InputType: cohereembed.InputTypeFor(req.Purpose), Truncate: cohereembed.TruncateFor(req.Truncate),
+			Types: []string{"float"}, OutputDimension: req.Dimensions}
 		body, err := r.Body()
 		if err != nil {
 			return nil, apierr.Wrap(apierr.Internal, err, "bedrock provider %q: could not encode the request", p.name)
@@ -112,7 +122,7 @@ func (p *Provider) embedNova(ctx context.Context, req *canon.EmbedRequest) (*can
 	}
 	out := &canon.EmbedResponse{Embeddings: make([][]float32, len(req.Inputs))}
 	for i, text := range req.Inputs {
-		body, err := novaembed.TextBody(text, req.Dimensions)
+		body, err := novaembed.TextBody(req, text)
 		if err != nil {
 			return nil, apierr.Wrap(apierr.Internal, err, "bedrock provider %q: could not encode the request", p.name)
 		}

@@ -53,6 +53,32 @@ func TestEmbedBodies(t *testing.T) {
 				{`{"schemaVersion":"nova-multimodal-embed-v1","taskType":"SINGLE_EMBEDDING","singleEmbeddingParams":{"embeddingPurpose":"GENERIC_INDEX","embeddingDimension":384,"text":{"truncationMode":"NONE","value":"y z"}}}`,
 					`{"embeddings":[{"embeddingType":"TEXT","embedding":[0.3,0.4]}]}`, "2"},
 			}, [][]float32{{0.1, 0.2}, {0.3, 0.4}}, 3},
+		// The client's purpose and truncation reach the asymmetric models
+		// in their own words (canon.EmbedPurpose's table).
+		{"cohere query", "cohere.embed-english-v3",
+			canon.EmbedRequest{Inputs: []string{"where is it?"}, Purpose: canon.EmbedQuery, QueryTarget: canon.EmbedTargetText, Truncate: canon.EmbedTruncateEnd},
+			[]call{{`{"texts":["where is it?"],"input_type":"search_query","truncate":"END","embedding_types":["float"]}`,
+				`{"embeddings":[[0.5]]}`, "3"}}, [][]float32{{0.5}}, 3},
+		{"cohere clustering", "cohere.embed-multilingual-v3",
+			canon.EmbedRequest{Inputs: []string{"x"}, Purpose: canon.EmbedClustering, Truncate: canon.EmbedTruncateNone},
+			[]call{{`{"texts":["x"],"input_type":"clustering","truncate":"NONE","embedding_types":["float"]}`,
+				`{"embeddings":[[0.5]]}`, "1"}}, [][]float32{{0.5}}, 1},
+		{"nova text query", "amazon.nova-2-multimodal-embeddings-v1:0",
+			canon.EmbedRequest{Inputs: []string{"where is it?"}, Purpose: canon.EmbedQuery, QueryTarget: canon.EmbedTargetText, Truncate: canon.EmbedTruncateStart},
+			[]call{{`{"schemaVersion":"nova-multimodal-embed-v1","taskType":"SINGLE_EMBEDDING","singleEmbeddingParams":{"embeddingPurpose":"TEXT_RETRIEVAL","text":{"truncationMode":"START","value":"where is it?"}}}`,
+				`{"embeddings":[{"embeddingType":"TEXT","embedding":[0.5]}]}`, "3"}}, [][]float32{{0.5}}, 3},
+		{"nova query from cohere", "amazon.nova-2-multimodal-embeddings-v1:0",
+			canon.EmbedRequest{Inputs: []string{"q"}, Purpose: canon.EmbedQuery},
+			[]call{{`{"schemaVersion":"nova-multimodal-embed-v1","taskType":"SINGLE_EMBEDDING","singleEmbeddingParams":{"embeddingPurpose":"GENERIC_RETRIEVAL","text":{"truncationMode":"NONE","value":"q"}}}`,
+				`{"embeddings":[{"embeddingType":"TEXT","embedding":[0.5]}]}`, "1"}}, [][]float32{{0.5}}, 1},
+		{"nova classification", "amazon.nova-2-multimodal-embeddings-v1:0",
+			canon.EmbedRequest{Inputs: []string{"q"}, Purpose: canon.EmbedClassification, Truncate: canon.EmbedTruncateEnd},
+			[]call{{`{"schemaVersion":"nova-multimodal-embed-v1","taskType":"SINGLE_EMBEDDING","singleEmbeddingParams":{"embeddingPurpose":"CLASSIFICATION","text":{"truncationMode":"END","value":"q"}}}`,
+				`{"embeddings":[{"embeddingType":"TEXT","embedding":[0.5]}]}`, "1"}}, [][]float32{{0.5}}, 1},
+		// Titan's body has no purpose or truncation field.
+		{"titan query", "amazon.titan-embed-text-v2:0",
+			canon.EmbedRequest{Inputs: []string{"q"}, Purpose: canon.EmbedQuery, Truncate: canon.EmbedTruncateEnd},
+			[]call{{`{"inputText":"q","normalize":true}`, `{"embedding":[0.5],"inputTextTokenCount":1}`, ""}}, [][]float32{{0.5}}, 1},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

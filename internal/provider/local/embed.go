@@ -36,7 +36,9 @@ import (
 //     A text without words is the zero vector.
 //
 // The result is deterministic across runs, machines and versions of Go.
-// InputTokens counts words.
+// InputTokens counts words. The model is symmetric, so a request's purpose
+// (query, document, …) does not change a vector, and it reads any length,
+// so a truncation mode never applies.
 const EmbedModel = "basalt-embed"
 
 // EmbedDims is basalt-embed's full vector length; EmbedDimensions lists the

@@ -32,6 +32,15 @@ type embedResponse struct {
 
 // Embed computes embeddings with POST {BaseURL}/embeddings, asking for
 // floats (every OpenAI-compatible server speaks them).
+//
+// The request's purpose and truncation are not sent: the Embeddings API
+// has no field for either (api.openai.com refuses unknown ones). OpenAI's
+// models are symmetric, one vector per text whatever it is for, so a
+// purpose needs no honouring; an over-long input is the upstream's 400
+// whatever truncation was asked for, never a vector of a shortened text. A
+// server hosting an asymmetric model that expects a "query: " prefix or
+// the like gets the texts as the client sent them: Basalt does not invent
+// prefixes.
 func (p *Provider) Embed(ctx context.Context, req *canon.EmbedRequest) (*canon.EmbedResponse, error) {
 	if len(req.Inputs) == 0 {
 		return nil, apierr.Validationf("the embeddings request has no input")

@@ -11,8 +11,9 @@ import (
 	"testing"
 )
 
-// OpenAI is a fake OpenAI Chat Completions API (POST /v1/chat/completions)
-// speaking the wire format byte for byte: a unary chat.completion body, or
+// OpenAI is a fake OpenAI API, one server with every route Basalt calls
+// (see NewOpenAI). Its Chat Completions (POST /v1/chat/completions) speaks
+// the wire format byte for byte: a unary chat.completion body, or
 // SSE chunks ("data: {…}\n\n", ending "data: [DONE]\n\n", Content-Type
 // text/event-stream) when the request has "stream": true, with the usage
 // chunk only when stream_options.include_usage asks for it, as
@@ -115,12 +116,16 @@ type oaiStep struct {
 }
 
 // NewOpenAI starts the fake; it is shut down when the test ends, releasing
-// stalled answers first so shutdown does not wait on them. It also serves
-// POST /v1/rerank, the Cohere-style endpoint of vLLM and llama.cpp
+// stalled answers first so shutdown does not wait on them. One server has
+// every route, so tests never pick a constructor by feature: besides chat
+// completions it serves POST /v1/embeddings (openai_embed.go), POST
+// /v1/rerank, the Cohere-style endpoint of vLLM and llama.cpp
 // (openai_rerank.go), and POST /v1/images/generations (openai_images.go).
+// Any other path is OpenAI's 404 "Invalid URL".
 func NewOpenAI(t testing.TB) *OpenAI {
 	f := &OpenAI{quit: make(chan struct{}), gone: make(chan struct{})}
 	mux := http.NewServeMux()
+	mux.HandleFunc("POST /v1/embeddings", f.serveEmbeddings)
 	mux.HandleFunc("POST /v1/rerank", f.serveRerank)
 	mux.HandleFunc("POST /v1/images/generations", f.serveImages)
 	mux.HandleFunc("/", f.serve)
@@ -186,6 +191,33 @@ func (f *OpenAI) next() oaiStep {
 	f.script = f.script[1:]
 	f.served = &s
 	return s
+}
+
+// beginUnary starts answering one of the unary non-chat routes
+// (embeddings, rerank, images): it records the request, sets its id and
+// checks the API key as chat completions does. ok is false when the
+// answer has been written. Then, if the head of the script is a Fail or
+// Raw answer, that is the answer and the step is taken; Reply steps are
+// left to chat completions.
+func (f *OpenAI) beginUnary(w http.ResponseWriter, r *http.Request) (body []byte, n int64, ok bool) {
+	body = f.Record(r)
+	n = f.seq.Add(1)
+	w.Header().Set("X-Request-Id", fmt.Sprintf("req_fake%d", n))
+	if key := f.requiredKey(); key != "" && r.Header.Get("Authorization") != "Bearer "+key {
+		oaiWriteRaw(w, &oaiRaw{401, "application/json", []byte(OpenAIErrorBody(401))})
+		return nil, n, false
+	}
+	f.mu.Lock()
+	var raw *oaiRaw
+	if len(f.script) > 0 && f.script[0].raw != nil {
+		raw, f.script = f.script[0].raw, f.script[1:]
+	}
+	f.mu.Unlock()
+	if raw != nil {
+		oaiWriteRaw(w, raw)
+		return nil, n, false
+	}
+	return body, n, true
 }
 
 func (f *OpenAI) requiredKey() string {

@@ -4,10 +4,10 @@ import (
 	"encoding/base64"
 	"encoding/binary"
 	"encoding/json"
+	"maps"
 	"math"
 	"net/http"
-	"net/http/httptest"
-	"testing"
+	"slices"
 )
 
 // EmbedDims is the length of the fake's embeddings.
@@ -19,45 +19,66 @@ func FakeEmbedding(text string, i int) []float32 {
 	return []float32{0.5, -0.25, float32(len(text)), float32(i) + 0.125}
 }
 
-// NewOpenAIWithEmbeddings starts a fake OpenAI API that also serves
-// POST /v1/embeddings: OpenAI's list shape with FakeEmbedding vectors (as
-// floats, or base64 little-endian float32 when asked), usage counting one
-// prompt token per input byte, and the same recording and API key check
-// as chat completions. Everything else behaves as NewOpenAI.
-func NewOpenAIWithEmbeddings(t testing.TB) *OpenAI {
-	f := &OpenAI{quit: make(chan struct{}), gone: make(chan struct{})}
-	mux := http.NewServeMux()
-	mux.HandleFunc("POST /v1/embeddings", f.serveEmbeddings)
-	mux.HandleFunc("/", f.serve)
-	f.srv = httptest.NewServer(mux)
-	f.URL = f.srv.URL + "/v1"
-	t.Cleanup(func() {
-		close(f.quit)
-		f.srv.Close()
-	})
-	return f
-}
+// embeddingKeys are the request keys api.openai.com's embeddings endpoint
+// takes; it refuses any other.
+var embeddingKeys = map[string]bool{"model": true, "input": true, "encoding_format": true, "dimensions": true, "user": true}
 
+// serveEmbeddings answers POST /v1/embeddings as api.openai.com does:
+// OpenAI's list shape with FakeEmbedding vectors (as floats, or base64
+// little-endian float32 when asked), usage counting one prompt token per
+// input byte. It refuses what the real API refuses, with its error
+// bodies: a key it does not take (Unrecognized request argument, so a
+// field no OpenAI-compatible server reads cannot slip through unseen),
+// dimensions for text-embedding-ada-002, a missing model or input. The API
+// key is checked as for chat completions and every request is recorded. A
+// Fail or Raw answer at the head of the script answers the next embeddings
+// call instead; Reply steps are left to chat completions.
 func (f *OpenAI) serveEmbeddings(w http.ResponseWriter, r *http.Request) {
-	body := f.Record(r)
-	if key := f.requiredKey(); key != "" && r.Header.Get("Authorization") != "Bearer "+key {
-		oaiWriteRaw(w, &oaiRaw{401, "application/json", []byte(OpenAIErrorBody(401))})
+	body, _, ok := f.beginUnary(w, r)
+	if !ok {
 		return
+	}
+	bad := func(e OpenAIError) {
+		e.Type = "invalid_request_error"
+		oaiWriteRaw(w, &oaiRaw{400, "application/json", []byte(e.Body())})
+	}
+	var keys map[string]json.RawMessage
+	if err := json.Unmarshal(body, &keys); err != nil {
+		oaiWriteRaw(w, &oaiRaw{400, "application/json", []byte(OpenAIErrorBody(400))})
+		return
+	}
+	for _, k := range slices.Sorted(maps.Keys(keys)) {
+		if !embeddingKeys[k] {
+			bad(OpenAIError{Message: "Unrecognized request argument supplied: " + k})
+			return
+		}
 	}
 	var in struct {
 		Model          string          `json:"model"`
 		Input          json.RawMessage `json:"input"`
 		EncodingFormat string          `json:"encoding_format"`
+		Dimensions     *int            `json:"dimensions"`
 	}
-	if err := json.Unmarshal(body, &in); err != nil || in.Model == "" {
+	if err := json.Unmarshal(body, &in); err != nil {
 		oaiWriteRaw(w, &oaiRaw{400, "application/json", []byte(OpenAIErrorBody(400))})
+		return
+	}
+	switch {
+	case in.Model == "":
+		bad(OpenAIError{Message: "you must provide a model parameter"})
+		return
+	case in.Input == nil:
+		bad(OpenAIError{Message: "Missing required parameter: 'input'.", Param: "input", Code: "missing_required_parameter"})
+		return
+	case in.Dimensions != nil && in.Model == "text-embedding-ada-002":
+		bad(OpenAIError{Message: "This model does not support specifying dimensions."})
 		return
 	}
 	var inputs []string
 	if err := json.Unmarshal(in.Input, &inputs); err != nil {
 		var one string
 		if err := json.Unmarshal(in.Input, &one); err != nil {
-			oaiWriteRaw(w, &oaiRaw{400, "application/json", []byte(OpenAIError{Message: "'input' must be a string or an array of strings", Type: "invalid_request_error", Param: "input"}.Body())})
+			bad(OpenAIError{Message: "'input' must be a string or an array of strings", Param: "input"})
 			return
 		}
 		inputs = []string{one}

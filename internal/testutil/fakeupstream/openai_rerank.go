@@ -50,21 +50,8 @@ func FakeRerankScore(query, document string) float64 {
 // at the head of the script answers the next rerank call instead; Reply
 // steps are left to chat completions.
 func (f *OpenAI) serveRerank(w http.ResponseWriter, r *http.Request) {
-	body := f.Record(r)
-	n := f.seq.Add(1)
-	w.Header().Set("X-Request-Id", fmt.Sprintf("req_fake%d", n))
-	if key := f.requiredKey(); key != "" && r.Header.Get("Authorization") != "Bearer "+key {
-		oaiWriteRaw(w, &oaiRaw{401, "application/json", []byte(OpenAIErrorBody(401))})
-		return
-	}
-	f.mu.Lock()
-	var raw *oaiRaw
-	if len(f.script) > 0 && f.script[0].raw != nil {
-		raw, f.script = f.script[0].raw, f.script[1:]
-	}
-	f.mu.Unlock()
-	if raw != nil {
-		oaiWriteRaw(w, raw)
+	body, n, ok := f.beginUnary(w, r)
+	if !ok {
 		return
 	}
 	var in struct {
