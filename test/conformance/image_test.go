@@ -42,16 +42,6 @@ func invokeImage(c *bedrockruntime.Client, model string, body []byte) (*bedrockr
 	})
 }
 
-// imgIndent is b indented, ending in a newline, for golden files.
-func imgIndent(t *testing.T, b []byte) []byte {
-	t.Helper()
-	var out bytes.Buffer
-	if err := json.Indent(&out, b, "", "  "); err != nil {
-		t.Fatalf("%v: %s", err, b)
-	}
-	return append(out.Bytes(), '\n')
-}
-
 // TestInvokeImageOpenAI: Titan Image and Stability text-to-image bodies,
 // routed with models: entries to an OpenAI-compatible provider, are served
 // by /images/generations. The client's bodies, the upstream request and
@@ -99,8 +89,8 @@ func TestInvokeImageOpenAI(t *testing.T) {
 				// golden file holds a placeholder.
 				resp = bytes.Replace(resp, []byte(s.(string)), []byte("FakeImage "+strconv.Itoa(i)), 1)
 			}
-			golden.Assert(t, "testdata/invoke_image/"+tc.name+".response.json", imgIndent(t, resp))
-			golden.Assert(t, "testdata/invoke_image/"+tc.name+".upstream.json", imgIndent(t, fake.Last().Body))
+			golden.Assert(t, "testdata/invoke_image/"+tc.name+".response.json", golden.IndentJSON(t, resp))
+			golden.Assert(t, "testdata/invoke_image/"+tc.name+".upstream.json", golden.IndentJSON(t, fake.Last().Body))
 		})
 	}
 

@@ -1,7 +1,6 @@
 package conformance
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -223,12 +222,8 @@ func TestInvokeEmbedOpenAI(t *testing.T) {
 			if m["id"] != nil {
 				m["id"] = "<request id>"
 			}
-			got, _ := json.MarshalIndent(m, "", "  ")
-			golden.Assert(t, "testdata/invoke_embed/"+tc.name+".response.json", append(got, '\n'))
-			var up bytes.Buffer
-			_ = json.Indent(&up, fake.Last().Body, "", "  ")
-			up.WriteByte('\n')
-			golden.Assert(t, "testdata/invoke_embed/"+tc.name+".upstream.json", up.Bytes())
+			golden.Assert(t, "testdata/invoke_embed/"+tc.name+".response.json", golden.Indent(t, m))
+			golden.Assert(t, "testdata/invoke_embed/"+tc.name+".upstream.json", golden.IndentJSON(t, fake.Last().Body))
 			if out.ContentType == nil {
 				t.Error("no content type")
 			}

@@ -35,12 +35,14 @@ type familyCase struct {
 	name, model string
 	body        string
 	said        string // the last user text basalt-test will echo
+	want        string // the answer text; "" means "You said: " + said
 	inTokens    int
 	// text extracts the answer's text from the unary body and checks the
 	// family's other members (stop reason, usage).
 	text func(t *testing.T, body map[string]any) string
-	// chunkText is the text a stream chunk carries.
-	chunkText func(ch map[string]any) string
+	// chunkText is the text a stream chunk carries (and checks its other
+	// members).
+	chunkText func(t *testing.T, ch map[string]any) string
 	// final checks the family's stop/usage members of the last chunk.
 	final func(t *testing.T, last map[string]any)
 	// limit sets the body's token limit to 2; stopOf reads the stop
@@ -65,7 +67,7 @@ func familyCases() []familyCase {
 			}
 			return obj(t, msg["content"].([]any)[0])["text"].(string)
 		},
-		chunkText: func(ch map[string]any) string {
+		chunkText: func(_ *testing.T, ch map[string]any) string {
 			if d, ok := ch["contentBlockDelta"].(map[string]any); ok {
 				if s, ok := d["delta"].(map[string]any)["text"].(string); ok {
 					return s
@@ -93,7 +95,7 @@ func familyCases() []familyCase {
 			}
 			return r["outputText"].(string)
 		},
-		chunkText: func(ch map[string]any) string { s, _ := ch["outputText"].(string); return s },
+		chunkText: func(_ *testing.T, ch map[string]any) string { s, _ := ch["outputText"].(string); return s },
 		final: func(t *testing.T, last map[string]any) {
 			if last["completionReason"] != "FINISH" || last["totalOutputTextTokenCount"] != 4.0 || last["inputTextTokenCount"] != 2.0 || last["index"] != 0.0 {
 				t.Errorf("last chunk = %v", last)
@@ -116,7 +118,7 @@ func familyCases() []familyCase {
 			}
 			return b["generation"].(string)
 		},
-		chunkText: func(ch map[string]any) string { s, _ := ch["generation"].(string); return s },
+		chunkText: func(_ *testing.T, ch map[string]any) string { s, _ := ch["generation"].(string); return s },
 		final: func(t *testing.T, last map[string]any) {
 			if last["stop_reason"] != "stop" || last["generation_token_count"] != 4.0 || last["prompt_token_count"] != 4.0 {
 				t.Errorf("last chunk = %v", last)
@@ -136,7 +138,7 @@ func familyCases() []familyCase {
 			}
 			return o["text"].(string)
 		},
-		chunkText: func(ch map[string]any) string {
+		chunkText: func(_ *testing.T, ch map[string]any) string {
 			s, _ := ch["outputs"].([]any)[0].(map[string]any)["text"].(string)
 			return s
 		},
@@ -161,7 +163,7 @@ func familyCases() []familyCase {
 			}
 			return obj(t, c["message"])["content"].(string)
 		},
-		chunkText: func(ch map[string]any) string {
+		chunkText: func(_ *testing.T, ch map[string]any) string {
 			s, _ := ch["choices"].([]any)[0].(map[string]any)["message"].(map[string]any)["content"].(string)
 			return s
 		},
@@ -188,7 +190,7 @@ func familyCases() []familyCase {
 			}
 			return b["text"].(string)
 		},
-		chunkText: func(ch map[string]any) string {
+		chunkText: func(_ *testing.T, ch map[string]any) string {
 			if ch["event_type"] == "text-generation" {
 				return ch["text"].(string)
 			}
@@ -291,74 +293,82 @@ func TestInvokeFamiliesLocal(t *testing.T) {
 	b := start(t, localFamilies())
 	c := bedrockClient(t, b.URL, nil)
 	for _, fc := range familyCases() {
-		t.Run(fc.name, func(t *testing.T) {
-			want := "You said: " + fc.said
-			t.Run("invoke", func(t *testing.T) {
-				body, raw, err := invokeJSON(t, c, fc.model, fc.body)
-				if err != nil {
-					t.Fatal(err)
-				}
-				if got := fc.text(t, body); got != want {
-					t.Errorf("text = %q, want %q", got, want)
-				}
-				checkTokenHeaders(t, raw, fc.inTokens, 4)
-			})
-			t.Run("stream", func(t *testing.T) {
-				chunks, err := invokeStreamModel(t, c, fc.model, fc.body)
-				if err != nil {
-					t.Fatal(err)
-				}
-				var text strings.Builder
-				for i, ch := range chunks {
-					text.WriteString(fc.chunkText(ch))
-					if _, ok := ch["amazon-bedrock-invocationMetrics"]; ok && i != len(chunks)-1 {
-						t.Errorf("metrics on chunk %d of %d", i, len(chunks))
-					}
-				}
-				if text.String() != want {
-					t.Errorf("streamed text = %q, want %q", text.String(), want)
-				}
-				if len(chunks) < 3 {
-					t.Fatalf("chunks = %v", chunks)
-				}
-				last := chunks[len(chunks)-1]
-				fc.final(t, last)
-				checkMetrics(t, last, fc.inTokens, 4)
-			})
-			t.Run("max tokens", func(t *testing.T) {
-				var body map[string]any
-				_ = json.Unmarshal([]byte(fc.body), &body)
-				fc.limit(body)
-				bb, _ := json.Marshal(body)
-				got, _, err := invokeJSON(t, c, fc.model, string(bb))
-				if err != nil {
-					t.Fatal(err)
-				}
-				if reason := fc.stopOf(t, got); reason != fc.lengthReason {
-					t.Errorf("stop reason = %v, want %s (body %v)", reason, fc.lengthReason, got)
-				}
-			})
-			t.Run("scripted error mid-stream", func(t *testing.T) {
-				body := strings.Replace(fc.body, fc.said, "basalt-test:error-after-start:ThrottlingException", 1)
-				chunks, err := invokeStreamModel(t, c, fc.model, body)
-				var te *types.ThrottlingException
-				if !errors.As(err, &te) {
-					t.Fatalf("err = %v (%T), want ThrottlingException", err, err)
-				}
-				if len(chunks) == 0 {
-					t.Error("no chunk before the error")
-				}
-			})
-			t.Run("scripted error before the stream", func(t *testing.T) {
-				body := strings.Replace(fc.body, fc.said, "basalt-test:error:ThrottlingException", 1)
-				_, err := invokeStreamModel(t, c, fc.model, body)
-				var te *types.ThrottlingException
-				if !errors.As(err, &te) {
-					t.Fatalf("err = %v (%T), want ThrottlingException", err, err)
-				}
-			})
-		})
+		t.Run(fc.name, func(t *testing.T) { driveFamily(t, c, fc) })
 	}
+}
+
+// driveFamily drives fc's body against basalt-test: InvokeModel,
+// InvokeModelWithResponseStream, the token limit and scripted errors
+// before and during the stream.
+func driveFamily(t *testing.T, c *bedrockruntime.Client, fc familyCase) {
+	want := fc.want
+	if want == "" {
+		want = "You said: " + fc.said
+	}
+	t.Run("invoke", func(t *testing.T) {
+		body, raw, err := invokeJSON(t, c, fc.model, fc.body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := fc.text(t, body); got != want {
+			t.Errorf("text = %q, want %q", got, want)
+		}
+		checkTokenHeaders(t, raw, fc.inTokens, 4)
+	})
+	t.Run("stream", func(t *testing.T) {
+		chunks, err := invokeStreamModel(t, c, fc.model, fc.body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(chunks) < 3 {
+			t.Fatalf("chunks = %v", chunks)
+		}
+		var text strings.Builder
+		for i, ch := range chunks {
+			text.WriteString(fc.chunkText(t, ch))
+			if _, ok := ch["amazon-bedrock-invocationMetrics"]; ok != (i == len(chunks)-1) {
+				t.Errorf("metrics on chunk %d of %d: %v", i, len(chunks), ch)
+			}
+		}
+		if text.String() != want {
+			t.Errorf("streamed text = %q, want %q", text.String(), want)
+		}
+		last := chunks[len(chunks)-1]
+		fc.final(t, last)
+		checkMetrics(t, last, fc.inTokens, 4)
+	})
+	t.Run("max tokens", func(t *testing.T) {
+		var body map[string]any
+		_ = json.Unmarshal([]byte(fc.body), &body)
+		fc.limit(body)
+		bb, _ := json.Marshal(body)
+		got, _, err := invokeJSON(t, c, fc.model, string(bb))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if reason := fc.stopOf(t, got); reason != fc.lengthReason {
+			t.Errorf("stop reason = %v, want %s (body %v)", reason, fc.lengthReason, got)
+		}
+	})
+	t.Run("scripted error mid-stream", func(t *testing.T) {
+		body := strings.Replace(fc.body, fc.said, "basalt-test:error-after-start:ThrottlingException", 1)
+		chunks, err := invokeStreamModel(t, c, fc.model, body)
+		var te *types.ThrottlingException
+		if !errors.As(err, &te) {
+			t.Fatalf("err = %v (%T), want ThrottlingException", err, err)
+		}
+		if len(chunks) == 0 {
+			t.Error("no chunk before the error")
+		}
+	})
+	t.Run("scripted error before the stream", func(t *testing.T) {
+		body := strings.Replace(fc.body, fc.said, "basalt-test:error:ThrottlingException", 1)
+		_, err := invokeStreamModel(t, c, fc.model, body)
+		var te *types.ThrottlingException
+		if !errors.As(err, &te) {
+			t.Fatalf("err = %v (%T), want ThrottlingException", err, err)
+		}
+	})
 }
 
 // TestInvokeNovaOpenAI serves a Nova body from an OpenAI-compatible

@@ -127,10 +127,7 @@ func TestInvokeNovaEmbedOpenAI(t *testing.T) {
 	if v := novaVector(t, m); len(v) != len(want) || v[0] != float64(want[0]) {
 		t.Errorf("vector %v, want %v", v, want)
 	}
-	var up bytes.Buffer
-	_ = json.Indent(&up, fake.Last().Body, "", "  ")
-	up.WriteByte('\n')
-	golden.Assert(t, "testdata/invoke_embed/nova.upstream.json", up.Bytes())
+	golden.Assert(t, "testdata/invoke_embed/nova.upstream.json", golden.IndentJSON(t, fake.Last().Body))
 
 	// The Embeddings API has no purpose or truncation field (OpenAI's
 	// models are symmetric): a query body gets the same upstream call.
@@ -169,8 +166,7 @@ func TestEmbedThroughBedrockProvider(t *testing.T) {
 		var all bytes.Buffer
 		for _, r := range fake.Requests()[from:] {
 			all.WriteString(r.Path + "\n")
-			_ = json.Indent(&all, r.Body, "", "  ")
-			all.WriteByte('\n')
+			all.Write(golden.IndentJSON(t, r.Body))
 		}
 		golden.Assert(t, "testdata/invoke_embed/bedrock-"+name+".upstream.txt", all.Bytes())
 	}

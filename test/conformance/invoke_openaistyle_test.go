@@ -1,7 +1,6 @@
 package conformance
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -47,23 +46,10 @@ func choice(t *testing.T, body map[string]any) map[string]any {
 	return obj(t, list(t, body["choices"])[0])
 }
 
-// chatCase is one body driven against basalt-test, which answers "You
-// said: <last user text>" and counts whitespace words as tokens.
-type chatCase struct {
-	name, model, body string
-	said              string
-	want              string // the answer text; "" means "You said: " + said
-	inTokens          int
-	text              func(t *testing.T, b map[string]any) string
-	chunkText         func(t *testing.T, ch map[string]any) string
-	final             func(t *testing.T, last map[string]any)
-	limit             func(b map[string]any)
-	stopOf            func(t *testing.T, b map[string]any) any
-}
-
-func chatBodyCase(name, model, body, said string, inTokens int) chatCase {
-	return chatCase{
-		name: name, model: model, body: body, said: said, inTokens: inTokens,
+// chatBodyCase is a Chat Completions body driven against basalt-test.
+func chatBodyCase(name, model, body, said string, inTokens int) familyCase {
+	return familyCase{
+		name: name, model: model, body: body, said: said, inTokens: inTokens, lengthReason: "length",
 		text: func(t *testing.T, b map[string]any) string {
 			ch := choice(t, b)
 			msg := obj(t, ch["message"])
@@ -94,7 +80,7 @@ func chatBodyCase(name, model, body, said string, inTokens int) chatCase {
 	}
 }
 
-func chatCases() []chatCase {
+func chatCases() []familyCase {
 	usage := chatBodyCase("gpt-oss-120b with model and include_usage", gptOSS120ID,
 		`{"model":"`+gptOSS120ID+`","messages":[{"role":"user","content":"hello bigmodel"}],"max_tokens":50,"stream_options":{"include_usage":true}}`,
 		"hello bigmodel", 2)
@@ -107,7 +93,7 @@ func chatCases() []chatCase {
 	usage.text = func(t *testing.T, b map[string]any) string {
 		return obj(t, choice(t, b)["message"])["content"].(string)
 	}
-	r1 := chatCase{
+	r1 := familyCase{
 		name: "deepseek r1 prompt", model: deepseekR1ID,
 		body: `{"prompt":"<｜begin▁of▁sentence｜>Be brief.<｜User｜>hello deepseek<｜Assistant｜><think>\n","max_tokens":50,"temperature":0.6,"top_p":0.9,"stop":["<｜end▁of▁sentence｜>"]}`,
 		said: "hello deepseek", inTokens: 4,
@@ -127,10 +113,11 @@ func chatCases() []chatCase {
 				t.Errorf("last chunk = %v", last)
 			}
 		},
-		limit:  func(b map[string]any) { b["max_tokens"] = 2 },
-		stopOf: func(t *testing.T, b map[string]any) any { return choice(t, b)["stop_reason"] },
+		limit:        func(b map[string]any) { b["max_tokens"] = 2 },
+		stopOf:       func(t *testing.T, b map[string]any) any { return choice(t, b)["stop_reason"] },
+		lengthReason: "length",
 	}
-	return []chatCase{
+	return []familyCase{
 		chatBodyCase("gpt-oss", gptOSSID,
 			`{"messages":[{"role":"developer","content":"Be brief."},{"role":"user","content":"hello gptoss"}],"max_completion_tokens":50,"temperature":0.1,"top_p":0.9}`,
 			"hello gptoss", 4),
@@ -151,76 +138,7 @@ func TestInvokeChatFamiliesLocal(t *testing.T) {
 	b := start(t, chatFamiliesLocal())
 	c := bedrockClient(t, b.URL, nil)
 	for _, fc := range chatCases() {
-		t.Run(fc.name, func(t *testing.T) {
-			want := fc.want
-			if want == "" {
-				want = "You said: " + fc.said
-			}
-			t.Run("invoke", func(t *testing.T) {
-				body, raw, err := invokeJSON(t, c, fc.model, fc.body)
-				if err != nil {
-					t.Fatal(err)
-				}
-				if got := fc.text(t, body); got != want {
-					t.Errorf("text = %q, want %q", got, want)
-				}
-				checkTokenHeaders(t, raw, fc.inTokens, 4)
-			})
-			t.Run("stream", func(t *testing.T) {
-				chunks, err := invokeStreamModel(t, c, fc.model, fc.body)
-				if err != nil {
-					t.Fatal(err)
-				}
-				if len(chunks) < 3 {
-					t.Fatalf("chunks = %v", chunks)
-				}
-				var text strings.Builder
-				for i, ch := range chunks {
-					text.WriteString(fc.chunkText(t, ch))
-					if _, ok := ch["amazon-bedrock-invocationMetrics"]; ok != (i == len(chunks)-1) {
-						t.Errorf("metrics on chunk %d of %d: %v", i, len(chunks), ch)
-					}
-				}
-				if text.String() != want {
-					t.Errorf("streamed text = %q, want %q", text.String(), want)
-				}
-				last := chunks[len(chunks)-1]
-				fc.final(t, last)
-				checkMetrics(t, last, fc.inTokens, 4)
-			})
-			t.Run("max tokens", func(t *testing.T) {
-				var body map[string]any
-				_ = json.Unmarshal([]byte(fc.body), &body)
-				fc.limit(body)
-				bb, _ := json.Marshal(body)
-				got, _, err := invokeJSON(t, c, fc.model, string(bb))
-				if err != nil {
-					t.Fatal(err)
-				}
-				if reason := fc.stopOf(t, got); reason != "length" {
-					t.Errorf("stop reason = %v, want length (body %v)", reason, got)
-				}
-			})
-			t.Run("scripted error mid-stream", func(t *testing.T) {
-				body := strings.Replace(fc.body, fc.said, "basalt-test:error-after-start:ThrottlingException", 1)
-				chunks, err := invokeStreamModel(t, c, fc.model, body)
-				var te *types.ThrottlingException
-				if !errors.As(err, &te) {
-					t.Fatalf("err = %v (%T), want ThrottlingException", err, err)
-				}
-				if len(chunks) == 0 {
-					t.Error("no chunk before the error")
-				}
-			})
-			t.Run("scripted error before the stream", func(t *testing.T) {
-				body := strings.Replace(fc.body, fc.said, "basalt-test:error:ThrottlingException", 1)
-				_, err := invokeStreamModel(t, c, fc.model, body)
-				var te *types.ThrottlingException
-				if !errors.As(err, &te) {
-					t.Fatalf("err = %v (%T), want ThrottlingException", err, err)
-				}
-			})
-		})
+		t.Run(fc.name, func(t *testing.T) { driveFamily(t, c, fc) })
 	}
 }
 
@@ -344,11 +262,7 @@ func indented(t *testing.T, b []byte) []byte {
 	t.Helper()
 	b = volatileID.ReplaceAll(b, []byte(`"id":"chatcmpl-<id>"`))
 	b = volatileCreated.ReplaceAll(b, []byte(`"created":0`))
-	var out bytes.Buffer
-	if err := json.Indent(&out, b, "", "  "); err != nil {
-		t.Fatalf("%s: %v", b, err)
-	}
-	return append(out.Bytes(), '\n')
+	return golden.IndentJSON(t, b)
 }
 
 // TestInvokeChatFamiliesUpstreams serves each body from the OpenAI and

@@ -1,7 +1,6 @@
 package conformance
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -164,10 +163,7 @@ func TestAgentRerankOpenAI(t *testing.T) {
 	if aws.ToInt32(out.Results[0].Index) != 1 {
 		t.Errorf("first result %d", aws.ToInt32(out.Results[0].Index))
 	}
-	var up bytes.Buffer
-	_ = json.Indent(&up, fake.Last().Body, "", "  ")
-	up.WriteByte('\n')
-	golden.Assert(t, "testdata/rerank/agent-openai.upstream.json", up.Bytes())
+	golden.Assert(t, "testdata/rerank/agent-openai.upstream.json", golden.IndentJSON(t, fake.Last().Body))
 	if fake.Last().Path != "/v1/rerank" {
 		t.Errorf("upstream path %s", fake.Last().Path)
 	}
@@ -312,17 +308,13 @@ func TestInvokeRerankBedrock(t *testing.T) {
 			if m["id"] != nil {
 				m["id"] = "REQUEST-ID"
 			}
-			got, _ := json.MarshalIndent(m, "", "  ")
-			golden.Assert(t, "testdata/rerank/invoke-bedrock-"+tc.name+".response.json", append(got, '\n'))
+			golden.Assert(t, "testdata/rerank/invoke-bedrock-"+tc.name+".response.json", golden.Indent(t, m))
 			reqs := fake.Requests()
 			last := reqs[len(reqs)-1]
 			if last.Path != "/model/"+tc.model+"/invoke" {
 				t.Errorf("upstream path %s", last.Path)
 			}
-			var up bytes.Buffer
-			_ = json.Indent(&up, last.Body, "", "  ")
-			up.WriteByte('\n')
-			golden.Assert(t, "testdata/rerank/invoke-bedrock-"+tc.name+".upstream.json", up.Bytes())
+			golden.Assert(t, "testdata/rerank/invoke-bedrock-"+tc.name+".upstream.json", golden.IndentJSON(t, last.Body))
 		})
 	}
 

@@ -2,14 +2,13 @@ package cohereembed
 
 import (
 	"encoding/json"
-	"github.com/basalt-gateway/basalt/internal/testutil/familytest"
 	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 
 	"github.com/basalt-gateway/basalt/internal/apierr"
+	"github.com/basalt-gateway/basalt/internal/testutil/familytest"
 	"github.com/basalt-gateway/basalt/internal/testutil/golden"
 )
 
@@ -18,27 +17,14 @@ const (
 	v4Model = "cohere.embed-v4:0"
 )
 
-func indent(t *testing.T, v any) []byte {
-	t.Helper()
-	b, err := json.MarshalIndent(v, "", "  ")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return append(b, '\n')
-}
-
 func TestDecodeRequestGolden(t *testing.T) {
-	for _, f := range golden.Glob(t, "testdata/request/*.wire.json") {
-		t.Run(filepath.Base(f), func(t *testing.T) {
-			body, _ := os.ReadFile(f)
-			r, err := DecodeRequest(v3Model, body)
-			if err != nil {
-				t.Fatal(err)
-			}
-			got := map[string]any{"request": r, "canon": r.Canon(v3Model)}
-			golden.Assert(t, strings.TrimSuffix(f, ".wire.json")+".canon.json", indent(t, got))
-		})
-	}
+	familytest.RequestGolden(t, func(t *testing.T, _ string, body []byte) []byte {
+		r, err := DecodeRequest(v3Model, body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return golden.Indent(t, map[string]any{"request": r, "canon": r.Canon(v3Model)})
+	})
 }
 
 func TestDecodeRequestInvalid(t *testing.T) {
@@ -67,7 +53,7 @@ func TestResponseGolden(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			golden.Assert(t, "testdata/response/"+name+".json", indent(t, r.ResponseFromCanon("req-1", vecs)))
+			golden.Assert(t, "testdata/response/"+name+".json", golden.Indent(t, r.ResponseFromCanon("req-1", vecs)))
 		})
 	}
 }
@@ -88,11 +74,9 @@ func TestPacking(t *testing.T) {
 }
 
 func FuzzDecodeRequest(f *testing.F) {
-	for _, pat := range []string{"testdata/request/*.wire.json", "testdata/request/invalid/*.wire.json"} {
-		for _, p := range golden.Glob(f, pat) {
-			b, _ := os.ReadFile(p)
-			f.Add(b, false)
-		}
+	for _, p := range familytest.SeedFiles(f) {
+		b, _ := os.ReadFile(p)
+		f.Add(b, false)
 	}
 	f.Fuzz(func(t *testing.T, in []byte, v4 bool) {
 		model := v3Model

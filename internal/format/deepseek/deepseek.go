@@ -108,10 +108,6 @@ const (
 var ascii = strings.NewReplacer("<|begin_of_sentence|>", bos, "<|end_of_sentence|>", eos,
 	"<|begin▁of▁sentence|>", bos, "<|end▁of▁sentence|>", eos, "<|User|>", userTok, "<|Assistant|>", assistTok)
 
-type errText string
-
-func (e errText) Error() string { return string(e) }
-
 // ParsePrompt turns a prompt in DeepSeek's chat template into the system
 // prompt, the conversation and the style (see the package comment); a
 // prompt without turn markers is one user message.
@@ -121,10 +117,10 @@ func ParsePrompt(prompt string) (system []canon.Block, msgs []canon.Message, sty
 	first := strings.Index(p, userTok)
 	if first < 0 {
 		if strings.Contains(p, assistTok) {
-			return nil, nil, style, errText("the prompt has an " + assistTok + " turn but no " + userTok + " turn")
+			return nil, nil, style, nativejson.PromptError("the prompt has an " + assistTok + " turn but no " + userTok + " turn")
 		}
 		if strings.TrimSpace(p) == "" {
-			return nil, nil, style, errText("the prompt is empty")
+			return nil, nil, style, nativejson.PromptError("the prompt is empty")
 		}
 		return nil, []canon.Message{{Role: canon.RoleUser, Content: []canon.Block{canon.TextBlock(p)}}}, style, nil
 	}
@@ -145,14 +141,9 @@ func ParsePrompt(prompt string) (system []canon.Block, msgs []canon.Message, sty
 		case strings.HasPrefix(p, assistTok):
 			role, p = canon.RoleAssistant, p[len(assistTok):]
 		default:
-			return nil, nil, style, errText("text outside any turn after turn " + strconv.Itoa(len(turns)))
+			return nil, nil, style, nativejson.PromptError("text outside any turn after turn " + strconv.Itoa(len(turns)))
 		}
-		end := len(p)
-		for _, tok := range []string{userTok, assistTok, eos} {
-			if i := strings.Index(p, tok); i >= 0 && i < end {
-				end = i
-			}
-		}
+		end := nativejson.TurnEnd(p, userTok, assistTok, eos)
 		turns = append(turns, turn{role, p[:end]})
 		p = strings.TrimLeft(strings.TrimPrefix(p[end:], eos), " \t\r\n")
 	}
@@ -171,13 +162,13 @@ func ParsePrompt(prompt string) (system []canon.Block, msgs []canon.Message, sty
 		if strings.TrimSpace(text) == "" {
 			continue
 		}
-		msgs = appendTurn(msgs, t.role, text)
+		msgs = nativejson.AppendTurn(msgs, t.role, text)
 	}
 	if len(msgs) == 0 {
-		return nil, nil, style, errText("the prompt has no user turn with text")
+		return nil, nil, style, nativejson.PromptError("the prompt has no user turn with text")
 	}
 	if msgs[0].Role != canon.RoleUser {
-		return nil, nil, style, errText("the conversation must start with a user turn")
+		return nil, nil, style, nativejson.PromptError("the conversation must start with a user turn")
 	}
 	return system, msgs, style, nil
 }
@@ -194,21 +185,13 @@ func stripThink(text string, last bool) (out string, open bool, err error) {
 		return strings.TrimLeft(after, " \t\r\n"), false, nil
 	}
 	if !last {
-		return "", false, errText("an assistant turn opens " + thinkOpen + " without closing it")
+		return "", false, nativejson.PromptError("an assistant turn opens " + thinkOpen + " without closing it")
 	}
 	if strings.TrimSpace(rest) != "" {
-		return "", false, errText("the final assistant turn holds unfinished reasoning after " + thinkOpen +
+		return "", false, nativejson.PromptError("the final assistant turn holds unfinished reasoning after " + thinkOpen +
 			"; this gateway cannot continue it (end the prompt with " + thinkOpen + " or close the block)")
 	}
 	return "", true, nil
-}
-
-func appendTurn(msgs []canon.Message, role canon.Role, text string) []canon.Message {
-	if n := len(msgs); n > 0 && msgs[n-1].Role == role {
-		msgs[n-1].Content = append(msgs[n-1].Content, canon.TextBlock(text))
-		return msgs
-	}
-	return append(msgs, canon.Message{Role: role, Content: []canon.Block{canon.TextBlock(text)}})
 }
 
 // Response is R1's answer body.

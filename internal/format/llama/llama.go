@@ -132,33 +132,28 @@ func ParsePrompt(prompt string) (system []canon.Block, msgs []canon.Message, err
 	if !strings.Contains(p, headerStart) {
 		text := strings.ReplaceAll(strings.ReplaceAll(p, imageToken, ""), endOfText, "")
 		if strings.TrimSpace(text) == "" {
-			return nil, nil, errText("the prompt is empty")
+			return nil, nil, nativejson.PromptError("the prompt is empty")
 		}
 		return nil, []canon.Message{{Role: canon.RoleUser, Content: []canon.Block{canon.TextBlock(text)}}}, nil
 	}
 	if lead := strings.TrimSpace(p[:strings.Index(p, headerStart)]); lead != "" {
-		return nil, nil, errText("text before the first " + headerStart + " header")
+		return nil, nil, nativejson.PromptError("text before the first " + headerStart + " header")
 	}
 	p = p[strings.Index(p, headerStart):]
 	for turn := 0; p != ""; turn++ {
 		rest, ok := strings.CutPrefix(p, headerStart)
 		if !ok {
 			if strings.TrimSpace(strings.ReplaceAll(p, endOfText, "")) != "" {
-				return nil, nil, errText("text after turn " + strconv.Itoa(turn) + " outside any header")
+				return nil, nil, nativejson.PromptError("text after turn " + strconv.Itoa(turn) + " outside any header")
 			}
 			break
 		}
 		role, rest, ok := strings.Cut(rest, headerEnd)
 		if !ok {
-			return nil, nil, errText("turn " + strconv.Itoa(turn) + ": " + headerStart + " without " + headerEnd)
+			return nil, nil, nativejson.PromptError("turn " + strconv.Itoa(turn) + ": " + headerStart + " without " + headerEnd)
 		}
 		rest = strings.TrimPrefix(rest, "\n\n")
-		end := len(rest)
-		for _, tok := range []string{eot, eom, headerStart} {
-			if i := strings.Index(rest, tok); i >= 0 && i < end {
-				end = i
-			}
-		}
+		end := nativejson.TurnEnd(rest, eot, eom, headerStart)
 		content := strings.ReplaceAll(rest[:end], imageToken, "")
 		rest = rest[end:]
 		rest = strings.TrimPrefix(strings.TrimPrefix(rest, eot), eom)
@@ -170,32 +165,20 @@ func ParsePrompt(prompt string) (system []canon.Block, msgs []canon.Message, err
 		case "system":
 			system = append(system, canon.TextBlock(content))
 		case "user", "ipython", "tool":
-			msgs = appendTurn(msgs, canon.RoleUser, content)
+			msgs = nativejson.AppendTurn(msgs, canon.RoleUser, content)
 		case "assistant":
-			msgs = appendTurn(msgs, canon.RoleAssistant, content)
+			msgs = nativejson.AppendTurn(msgs, canon.RoleAssistant, content)
 		default:
-			return nil, nil, errText("turn " + strconv.Itoa(turn) + ": unknown role " + strconv.Quote(r) + " (use system, user, assistant or ipython)")
+			return nil, nil, nativejson.PromptError("turn " + strconv.Itoa(turn) + ": unknown role " + strconv.Quote(r) + " (use system, user, assistant or ipython)")
 		}
 	}
 	if len(msgs) == 0 {
-		return nil, nil, errText("the prompt has no user turn")
+		return nil, nil, nativejson.PromptError("the prompt has no user turn")
 	}
 	if msgs[0].Role != canon.RoleUser {
-		return nil, nil, errText("the conversation must start with a user turn")
+		return nil, nil, nativejson.PromptError("the conversation must start with a user turn")
 	}
 	return system, msgs, nil
-}
-
-type errText string
-
-func (e errText) Error() string { return string(e) }
-
-func appendTurn(msgs []canon.Message, role canon.Role, text string) []canon.Message {
-	if n := len(msgs); n > 0 && msgs[n-1].Role == role {
-		msgs[n-1].Content = append(msgs[n-1].Content, canon.TextBlock(text))
-		return msgs
-	}
-	return append(msgs, canon.Message{Role: role, Content: []canon.Block{canon.TextBlock(text)}})
 }
 
 // Response is Llama's answer body.

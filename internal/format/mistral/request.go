@@ -142,25 +142,25 @@ func ParsePrompt(prompt string) (system []canon.Block, msgs []canon.Message, err
 	p := strings.ReplaceAll(prompt, "<s>", "")
 	if !strings.Contains(p, "[INST]") {
 		if strings.TrimSpace(p) == "" {
-			return nil, nil, errText("the prompt is empty")
+			return nil, nil, nativejson.PromptError("the prompt is empty")
 		}
 		return nil, []canon.Message{{Role: canon.RoleUser, Content: []canon.Block{canon.TextBlock(strings.ReplaceAll(p, "</s>", ""))}}}, nil
 	}
 	lead, rest, _ := strings.Cut(p, "[INST]")
 	if strings.TrimSpace(lead) != "" {
-		return nil, nil, errText("text before the first [INST]")
+		return nil, nil, nativejson.PromptError("text before the first [INST]")
 	}
 	for turn := 0; ; turn++ {
 		user, after, ok := strings.Cut(rest, "[/INST]")
 		if !ok {
-			return nil, nil, errText("[INST] of turn " + strconv.Itoa(turn) + " without [/INST]")
+			return nil, nil, nativejson.PromptError("[INST] of turn " + strconv.Itoa(turn) + " without [/INST]")
 		}
 		user = strings.TrimSpace(user)
 		if turn == 0 {
 			if s, ok := strings.CutPrefix(user, "<<SYS>>"); ok {
 				sys, u, found := strings.Cut(s, "<</SYS>>")
 				if !found {
-					return nil, nil, errText("<<SYS>> without <</SYS>>")
+					return nil, nil, nativejson.PromptError("<<SYS>> without <</SYS>>")
 				}
 				if sys = strings.TrimSpace(sys); sys != "" {
 					system = append(system, canon.TextBlock(sys))
@@ -169,12 +169,12 @@ func ParsePrompt(prompt string) (system []canon.Block, msgs []canon.Message, err
 			}
 		}
 		if user != "" {
-			msgs = appendTurn(msgs, canon.RoleUser, user)
+			msgs = nativejson.AppendTurn(msgs, canon.RoleUser, user)
 		}
 		answer, next, more := strings.Cut(after, "[INST]")
 		answer = strings.TrimSpace(strings.ReplaceAll(answer, "</s>", ""))
 		if answer != "" {
-			msgs = appendTurn(msgs, canon.RoleAssistant, answer)
+			msgs = nativejson.AppendTurn(msgs, canon.RoleAssistant, answer)
 		}
 		if !more {
 			break
@@ -182,19 +182,7 @@ func ParsePrompt(prompt string) (system []canon.Block, msgs []canon.Message, err
 		rest = next
 	}
 	if len(msgs) == 0 || msgs[0].Role != canon.RoleUser {
-		return nil, nil, errText("the conversation must start with a user turn")
+		return nil, nil, nativejson.PromptError("the conversation must start with a user turn")
 	}
 	return system, msgs, nil
-}
-
-type errText string
-
-func (e errText) Error() string { return string(e) }
-
-func appendTurn(msgs []canon.Message, role canon.Role, text string) []canon.Message {
-	if n := len(msgs); n > 0 && msgs[n-1].Role == role {
-		msgs[n-1].Content = append(msgs[n-1].Content, canon.TextBlock(text))
-		return msgs
-	}
-	return append(msgs, canon.Message{Role: role, Content: []canon.Block{canon.TextBlock(text)}})
 }

@@ -1,7 +1,10 @@
 // Package nativejson checks the JSON bodies of InvokeModel's native model
 // families against their fixed schemas and reports problems in the words of
 // the JSON Schema validator behind Bedrock's native bodies, so every family
-// package answers bad input the way Bedrock does.
+// package answers bad input the way Bedrock does. It also holds what the
+// family packages share beyond checking: the text-completion stream
+// encoder, prompt-template turns and the base64 image lists of the image
+// families' response bodies.
 package nativejson
 
 import (
@@ -171,6 +174,19 @@ func (o *Object) Strings(k string, maxItems int) []string {
 		return nil
 	}
 	return ss
+}
+
+// Enum returns the string member k if it is one of values, "" otherwise.
+func (o *Object) Enum(k string, values ...string) string {
+	s, ok := o.Str(k)
+	if !ok {
+		return ""
+	}
+	if !slices.Contains(values, s) {
+		o.Fail(k, s+" is not a valid enum value")
+		return ""
+	}
+	return s
 }
 
 // Path is the object's JSON Pointer-like path ("#", "#/inferenceConfig").

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/basalt-gateway/basalt/internal/apierr"
+	"github.com/basalt-gateway/basalt/internal/canon"
 )
 
 func TestValidatorWording(t *testing.T) {
@@ -45,6 +46,66 @@ func TestValidatorWording(t *testing.T) {
 	for raw, want := range map[string]string{`"s"`: "String", `true`: "Boolean", `null`: "Null", `1`: "Number", `{`: "invalid JSON"} {
 		if got := Kind([]byte(raw)); got != want {
 			t.Errorf("Kind(%s) = %s, want %s", raw, got, want)
+		}
+	}
+}
+
+func TestEnum(t *testing.T) {
+	var problems []string
+	o, _ := ParseObject("#", []byte(`{"a":"x","b":"y","c":1}`), &problems, "a", "b", "c")
+	if got := o.Enum("a", "x", "z"); got != "x" {
+		t.Errorf("Enum(a) = %q", got)
+	}
+	if got := o.Enum("b", "x", "z"); got != "" {
+		t.Errorf("Enum(b) = %q", got)
+	}
+	if got := o.Enum("c", "x"); got != "" {
+		t.Errorf("Enum(c) = %q", got)
+	}
+	if got := o.Enum("absent", "x"); got != "" {
+		t.Errorf("Enum(absent) = %q", got)
+	}
+	want := "#/b: y is not a valid enum value|#/c: expected type: String, found: Number"
+	if strings.Join(problems, "|") != want {
+		t.Errorf("problems %q, want %q", problems, want)
+	}
+}
+
+func TestPromptHelpers(t *testing.T) {
+	if got := TurnEnd("hi<b>x<a>", "<a>", "<b>"); got != 2 {
+		t.Errorf("TurnEnd = %d, want 2", got)
+	}
+	if got := TurnEnd("hi", "<a>"); got != 2 {
+		t.Errorf("TurnEnd without markers = %d, want 2", got)
+	}
+	msgs := AppendTurn(nil, canon.RoleUser, "a")
+	msgs = AppendTurn(msgs, canon.RoleUser, "b")
+	msgs = AppendTurn(msgs, canon.RoleAssistant, "c")
+	if len(msgs) != 2 || len(msgs[0].Content) != 2 || msgs[1].Role != canon.RoleAssistant {
+		t.Errorf("AppendTurn = %+v", msgs)
+	}
+}
+
+func TestImageHelpers(t *testing.T) {
+	a, b := "aGk=", "%%"
+	if got := Base64Images([][]byte{[]byte("hi")}); len(got) != 1 || got[0] != a {
+		t.Errorf("Base64Images = %v", got)
+	}
+	if got := Base64Images(nil); got == nil {
+		t.Error("Base64Images(nil) is nil, want an empty list")
+	}
+	if imgs, err := DecodeImages([]*string{&a}); err != nil || string(imgs[0]) != "hi" {
+		t.Errorf("DecodeImages = %q, %v", imgs, err)
+	}
+	for _, bad := range [][]*string{{nil}, {&b}} {
+		if _, err := DecodeImages(bad); err == nil {
+			t.Errorf("DecodeImages(%v) accepted", bad)
+		}
+	}
+	var v struct{ Images []*string }
+	for body, ok := range map[string]bool{` {"images":["aGk="]} `: true, `[]`: false, ``: false, `{"images":1}`: false} {
+		if err := UnmarshalImageResponse([]byte(body), &v); (err == nil) != ok {
+			t.Errorf("UnmarshalImageResponse(%s) = %v", body, err)
 		}
 	}
 }

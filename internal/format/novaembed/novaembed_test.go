@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"errors"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -16,28 +15,16 @@ import (
 
 const testModel = "amazon.nova-2-multimodal-embeddings-v1:0"
 
-func indent(t *testing.T, v any) []byte {
-	t.Helper()
-	b, err := json.MarshalIndent(v, "", "  ")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return append(b, '\n')
-}
-
 // TestDecodeRequestGolden: testdata/request/<case>.wire.json → the decoded
 // request and its canonical form in <case>.canon.json.
 func TestDecodeRequestGolden(t *testing.T) {
-	for _, f := range golden.Glob(t, "testdata/request/*.wire.json") {
-		t.Run(filepath.Base(f), func(t *testing.T) {
-			body, _ := os.ReadFile(f)
-			r, err := DecodeRequest(body)
-			if err != nil {
-				t.Fatal(err)
-			}
-			golden.Assert(t, strings.TrimSuffix(f, ".wire.json")+".canon.json", indent(t, map[string]any{"request": r, "canon": r.Canon(testModel)}))
-		})
-	}
+	familytest.RequestGolden(t, func(t *testing.T, _ string, body []byte) []byte {
+		r, err := DecodeRequest(body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return golden.Indent(t, map[string]any{"request": r, "canon": r.Canon(testModel)})
+	})
 }
 
 // TestDecodeRequestInvalid: testdata/request/invalid/<case>.wire.json →
@@ -49,11 +36,9 @@ func TestDecodeRequestInvalid(t *testing.T) {
 // FuzzDecodeRequest: no panic, only Validation errors, and an accepted
 // body has one non-blank text and a valid dimension.
 func FuzzDecodeRequest(f *testing.F) {
-	for _, pat := range []string{"testdata/request/*.wire.json", "testdata/request/invalid/*.wire.json"} {
-		for _, file := range golden.Glob(f, pat) {
-			b, _ := os.ReadFile(file)
-			f.Add(b)
-		}
+	for _, file := range familytest.SeedFiles(f) {
+		b, _ := os.ReadFile(file)
+		f.Add(b)
 	}
 	f.Fuzz(func(t *testing.T, in []byte) {
 		r, err := DecodeRequest(in)
@@ -137,7 +122,7 @@ func TestPurposeRoundTrip(t *testing.T) {
 }
 
 func TestResponseGolden(t *testing.T) {
-	golden.Assert(t, "testdata/response/text.json", indent(t, ResponseFromCanon([]float32{0.25, -0.5, 0})))
+	golden.Assert(t, "testdata/response/text.json", golden.Indent(t, ResponseFromCanon([]float32{0.25, -0.5, 0})))
 	if b, _ := json.Marshal(ResponseFromCanon(nil)); string(b) != `{"embeddings":[{"embeddingType":"TEXT","embedding":[]}]}` {
 		t.Errorf("empty = %s", b)
 	}
@@ -161,9 +146,9 @@ func TestOutbound(t *testing.T) {
 		}
 	}
 	b, _ := TextBody(&canon.EmbedRequest{Dimensions: &d}, "x")
-	golden.Assert(t, "testdata/response/outbound_body.json", indent(t, json.RawMessage(b)))
+	golden.Assert(t, "testdata/response/outbound_body.json", golden.Indent(t, json.RawMessage(b)))
 	b, _ = TextBody(&canon.EmbedRequest{Purpose: canon.EmbedQuery, QueryTarget: canon.EmbedTargetText, Truncate: canon.EmbedTruncateEnd}, "x")
-	golden.Assert(t, "testdata/response/outbound_body_query.json", indent(t, json.RawMessage(b)))
+	golden.Assert(t, "testdata/response/outbound_body_query.json", golden.Indent(t, json.RawMessage(b)))
 
 	out, _ := json.Marshal(ResponseFromCanon([]float32{1, 2}))
 	if v, err := DecodeResponse(out); err != nil || len(v) != 2 || v[1] != 2 {

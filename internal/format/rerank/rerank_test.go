@@ -3,7 +3,6 @@ package rerank
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -12,6 +11,7 @@ import (
 
 	"github.com/basalt-gateway/basalt/internal/apierr"
 	"github.com/basalt-gateway/basalt/internal/canon"
+	"github.com/basalt-gateway/basalt/internal/testutil/familytest"
 	"github.com/basalt-gateway/basalt/internal/testutil/golden"
 )
 
@@ -27,43 +27,23 @@ func dialectOf(t testing.TB, path string) Dialect {
 	return 0
 }
 
-func indent(t *testing.T, v any) []byte {
-	t.Helper()
-	b, err := json.MarshalIndent(v, "", "  ")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return append(b, '\n')
-}
-
 func TestDecodeRequestGolden(t *testing.T) {
-	for _, f := range golden.Glob(t, "testdata/request/*.wire.json") {
-		t.Run(filepath.Base(f), func(t *testing.T) {
-			body, _ := os.ReadFile(f)
-			r, err := DecodeRequest(dialectOf(t, f), body)
-			if err != nil {
-				t.Fatal(err)
-			}
-			got := map[string]any{"request": r, "canon": r.Canon("model-id")}
-			golden.Assert(t, strings.TrimSuffix(f, ".wire.json")+".canon.json", indent(t, got))
-		})
-	}
+	familytest.RequestGolden(t, func(t *testing.T, f string, body []byte) []byte {
+		r, err := DecodeRequest(dialectOf(t, f), body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return golden.Indent(t, map[string]any{"request": r, "canon": r.Canon("model-id")})
+	})
 }
 
 // TestDecodeRequestInvalid: each body under testdata/request/invalid is
 // refused with the ValidationException message in its .err file.
 func TestDecodeRequestInvalid(t *testing.T) {
-	for _, f := range golden.Glob(t, "testdata/request/invalid/*.wire.json") {
-		t.Run(filepath.Base(f), func(t *testing.T) {
-			body, _ := os.ReadFile(f)
-			_, err := DecodeRequest(dialectOf(t, f), body)
-			var ae *apierr.Error
-			if !errors.As(err, &ae) || ae.Kind != apierr.Validation {
-				t.Fatalf("err = %v, want a Validation error", err)
-			}
-			golden.Assert(t, strings.TrimSuffix(f, ".wire.json")+".err", []byte(ae.Message+"\n"))
-		})
-	}
+	familytest.InvalidFiles(t, func(t *testing.T, f string, body []byte) error {
+		_, err := DecodeRequest(dialectOf(t, f), body)
+		return err
+	})
 }
 
 // ranked is an answer as the gateway hands it to the encoders: sorted, cut.
@@ -73,7 +53,7 @@ func TestResponseGolden(t *testing.T) {
 	for _, d := range []Dialect{Cohere, Amazon} {
 		t.Run(d.String(), func(t *testing.T) {
 			r := &Request{Dialect: d}
-			golden.Assert(t, "testdata/response/"+d.String()+".json", indent(t, r.ResponseFromCanon("req-1", ranked)))
+			golden.Assert(t, "testdata/response/"+d.String()+".json", golden.Indent(t, r.ResponseFromCanon("req-1", ranked)))
 		})
 	}
 }
@@ -154,11 +134,9 @@ func TestDecodeResponse(t *testing.T) {
 }
 
 func FuzzDecodeRequest(f *testing.F) {
-	for _, pat := range []string{"testdata/request/*.wire.json", "testdata/request/invalid/*.wire.json"} {
-		for _, p := range golden.Glob(f, pat) {
-			b, _ := os.ReadFile(p)
-			f.Add(b, dialectOf(f, p) == Amazon)
-		}
+	for _, p := range familytest.SeedFiles(f) {
+		b, _ := os.ReadFile(p)
+		f.Add(b, dialectOf(f, p) == Amazon)
 	}
 	f.Fuzz(func(t *testing.T, in []byte, amazon bool) {
 		d := Cohere

@@ -1,13 +1,10 @@
 package stability
 
 import (
-	"bytes"
-	"encoding/base64"
-	"encoding/json"
 	"errors"
-	"fmt"
 
 	"github.com/basalt-gateway/basalt/internal/canon"
+	"github.com/basalt-gateway/basalt/internal/format/nativejson"
 )
 
 // Response is the response body of Stability's models. Member order
@@ -24,11 +21,8 @@ type Response struct {
 func ResponseFromCanon(resp *canon.ImageResponse) *Response {
 	n := len(resp.Images)
 	slots := max(n, len(resp.FinishReasons))
-	out := &Response{Images: make([]string, n), Seeds: make([]int64, max(slots, len(resp.Seeds))),
+	out := &Response{Images: nativejson.Base64Images(resp.Images), Seeds: make([]int64, max(slots, len(resp.Seeds))),
 		FinishReasons: make([]*string, slots)}
-	for i, img := range resp.Images {
-		out.Images[i] = base64.StdEncoding.EncodeToString(img)
-	}
 	copy(out.Seeds, resp.Seeds)
 	for i, r := range resp.FinishReasons {
 		if r != "" {
@@ -51,12 +45,8 @@ func DecodeResponse(body []byte) (*canon.ImageResponse, error) {
 		FinishReasons []*string `json:"finish_reasons"`
 		Images        []*string `json:"images"`
 	}
-	body = bytes.TrimSpace(body)
-	if len(body) == 0 || body[0] != '{' {
-		return nil, errors.New("the body is not a JSON object")
-	}
-	if err := json.Unmarshal(body, &r); err != nil {
-		return nil, fmt.Errorf("decoding the image response: %w", err)
+	if err := nativejson.UnmarshalImageResponse(body, &r); err != nil {
+		return nil, err
 	}
 	out := &canon.ImageResponse{Seeds: r.Seeds}
 	reason := false
@@ -67,16 +57,11 @@ func DecodeResponse(body []byte) (*canon.ImageResponse, error) {
 		}
 		out.FinishReasons = append(out.FinishReasons, s)
 	}
-	for i, s := range r.Images {
-		if s == nil {
-			return nil, fmt.Errorf("images[%d] is null", i)
-		}
-		b, err := base64.StdEncoding.DecodeString(*s)
-		if err != nil {
-			return nil, fmt.Errorf("images[%d] is not base64: %w", i, err)
-		}
-		out.Images = append(out.Images, b)
+	images, err := nativejson.DecodeImages(r.Images)
+	if err != nil {
+		return nil, err
 	}
+	out.Images = images
 	if len(out.Images) == 0 && !reason {
 		return nil, errors.New("the response has neither images nor a finish reason")
 	}

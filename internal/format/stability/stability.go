@@ -144,7 +144,7 @@ func DecodeRequest(modelID string, body []byte) (*canon.ImageRequest, error) {
 	req := &canon.ImageRequest{Model: modelID, Task: canon.ImageTextToImage, Native: body, NativeFamily: Family}
 	req.Prompt = text(o, "prompt", true)
 	req.NegativePrompt = text(o, "negative_prompt", false)
-	mode := enum(o, "mode", "text-to-image", "image-to-image")
+	mode := o.Enum("mode", "text-to-image", "image-to-image")
 	if mode == "image-to-image" || (k == kindUltra && o.Get("image") != nil) {
 		req.Task = canon.ImageToImage
 	}
@@ -170,14 +170,14 @@ func DecodeRequest(modelID string, body []byte) (*canon.ImageRequest, error) {
 		}
 	}
 	req.Strength = o.Number("strength", 0, 1)
-	req.AspectRatio = enum(o, "aspect_ratio", AspectRatios...)
+	req.AspectRatio = o.Enum("aspect_ratio", AspectRatios...)
 	if s := o.Integer("seed", 0, MaxSeed); s != nil {
 		seed := int64(*s)
 		req.Seed = &seed
 	}
-	req.OutputFormat = enum(o, "output_format", "jpeg", "png", "webp")
+	req.OutputFormat = o.Enum("output_format", "jpeg", "png", "webp")
 	req.CfgScale = o.Number("cfg_scale", 1, 10)
-	req.Style = enum(o, "style_preset", StylePresets...)
+	req.Style = o.Enum("style_preset", StylePresets...)
 	if len(problems) > 0 {
 		return nil, nativejson.Malformed(problems)
 	}
@@ -199,20 +199,6 @@ func text(o *nativejson.Object, k string, required bool) string {
 		o.Fail(k, "expected maxLength: "+strconv.Itoa(MaxPrompt)+", actual: "+strconv.Itoa(n))
 	}
 	return s
-}
-
-func enum(o *nativejson.Object, k string, values ...string) string {
-	s, ok := o.Str(k)
-	if !ok {
-		return ""
-	}
-	for _, v := range values {
-		if s == v {
-			return s
-		}
-	}
-	o.Fail(k, s+" is not a valid enum value")
-	return ""
 }
 
 // image returns the decoded image of string member k, recording a problem

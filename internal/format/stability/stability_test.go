@@ -3,7 +3,6 @@ package stability
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -11,6 +10,7 @@ import (
 
 	"github.com/basalt-gateway/basalt/internal/apierr"
 	"github.com/basalt-gateway/basalt/internal/canon"
+	"github.com/basalt-gateway/basalt/internal/testutil/familytest"
 	"github.com/basalt-gateway/basalt/internal/testutil/golden"
 )
 
@@ -37,37 +37,23 @@ func modelOf(t *testing.T, path string) string {
 // canonical request (Native left out: it is the body itself) in
 // <case>.canon.json.
 func TestDecodeRequestGolden(t *testing.T) {
-	for _, f := range golden.Glob(t, "testdata/request/*.wire.json") {
-		t.Run(filepath.Base(f), func(t *testing.T) {
-			body, _ := os.ReadFile(f)
-			model := modelOf(t, f)
-			req, err := DecodeRequest(model, body)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if !bytes.Equal(req.Native, body) || req.NativeFamily != Family || req.Model != model {
-				t.Errorf("native %q family %q model %q", req.Native, req.NativeFamily, req.Model)
-			}
-			req.Native = nil
-			golden.Assert(t, strings.TrimSuffix(f, ".wire.json")+".canon.json", golden.JSON(t, req))
-		})
-	}
+	familytest.RequestGolden(t, func(t *testing.T, f string, body []byte) []byte {
+		model := modelOf(t, f)
+		req, err := DecodeRequest(model, body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return familytest.ImageRequestJSON(t, req, body, model, Family)
+	})
 }
 
 // TestDecodeRequestInvalid: testdata/request/invalid/<model>-<case>.wire.json
 // → the ValidationException message in <case>.err.
 func TestDecodeRequestInvalid(t *testing.T) {
-	for _, f := range golden.Glob(t, "testdata/request/invalid/*.wire.json") {
-		t.Run(filepath.Base(f), func(t *testing.T) {
-			body, _ := os.ReadFile(f)
-			_, err := DecodeRequest(modelOf(t, f), body)
-			var ae *apierr.Error
-			if !errors.As(err, &ae) || ae.Kind != apierr.Validation {
-				t.Fatalf("err = %v, want a Validation error", err)
-			}
-			golden.Assert(t, strings.TrimSuffix(f, ".wire.json")+".err", []byte(ae.Message+"\n"))
-		})
-	}
+	familytest.InvalidFiles(t, func(t *testing.T, f string, body []byte) error {
+		_, err := DecodeRequest(modelOf(t, f), body)
+		return err
+	})
 }
 
 func TestServes(t *testing.T) {
@@ -97,11 +83,8 @@ func TestResponseGolden(t *testing.T) {
 		"reason-only": {FinishReasons: []string{"Inference error"}},
 	} {
 		t.Run(name, func(t *testing.T) {
-			b, err := json.MarshalIndent(ResponseFromCanon(resp), "", "  ")
-			if err != nil {
-				t.Fatal(err)
-			}
-			golden.Assert(t, "testdata/response/"+name+".json", append(b, '\n'))
+			b := golden.Indent(t, ResponseFromCanon(resp))
+			golden.Assert(t, "testdata/response/"+name+".json", b)
 			back, err := DecodeResponse(b)
 			if err != nil {
 				t.Fatal(err)
@@ -134,12 +117,10 @@ func TestDecodeResponse(t *testing.T) {
 }
 
 func FuzzDecodeRequest(f *testing.F) {
-	for _, pat := range []string{"testdata/request/*.wire.json", "testdata/request/invalid/*.wire.json"} {
-		for _, p := range golden.Glob(f, pat) {
-			b, _ := os.ReadFile(p)
-			for i := range uint8(3) {
-				f.Add(b, i)
-			}
+	for _, p := range familytest.SeedFiles(f) {
+		b, _ := os.ReadFile(p)
+		for i := range uint8(3) {
+			f.Add(b, i)
 		}
 	}
 	ids := []string{models["sd35"], models["ultra"], models["core"]}

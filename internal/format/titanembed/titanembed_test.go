@@ -2,14 +2,13 @@ package titanembed
 
 import (
 	"encoding/json"
-	"github.com/basalt-gateway/basalt/internal/testutil/familytest"
 	"math"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/basalt-gateway/basalt/internal/apierr"
+	"github.com/basalt-gateway/basalt/internal/testutil/familytest"
 	"github.com/basalt-gateway/basalt/internal/testutil/golden"
 )
 
@@ -18,29 +17,16 @@ const (
 	v1Model = "amazon.titan-embed-text-v1"
 )
 
-func indent(t *testing.T, v any) []byte {
-	t.Helper()
-	b, err := json.MarshalIndent(v, "", "  ")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return append(b, '\n')
-}
-
 // TestDecodeRequestGolden: testdata/request/<case>.wire.json → the decoded
 // request and its canonical form in <case>.canon.json.
 func TestDecodeRequestGolden(t *testing.T) {
-	for _, f := range golden.Glob(t, "testdata/request/*.wire.json") {
-		t.Run(filepath.Base(f), func(t *testing.T) {
-			body, _ := os.ReadFile(f)
-			r, err := DecodeRequest(v2Model, body)
-			if err != nil {
-				t.Fatal(err)
-			}
-			got := map[string]any{"request": r, "canon": r.Canon(v2Model)}
-			golden.Assert(t, strings.TrimSuffix(f, ".wire.json")+".canon.json", indent(t, got))
-		})
-	}
+	familytest.RequestGolden(t, func(t *testing.T, _ string, body []byte) []byte {
+		r, err := DecodeRequest(v2Model, body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return golden.Indent(t, map[string]any{"request": r, "canon": r.Canon(v2Model)})
+	})
 }
 
 // TestDecodeRequestInvalid: testdata/request/invalid/<case>.wire.json →
@@ -78,7 +64,7 @@ func TestResponseGolden(t *testing.T) {
 				t.Fatal(err)
 			}
 			resp := r.ResponseFromCanon([]float32{3, -4, 0}, 7)
-			golden.Assert(t, "testdata/response/"+name+".json", indent(t, resp))
+			golden.Assert(t, "testdata/response/"+name+".json", golden.Indent(t, resp))
 		})
 	}
 }
@@ -94,11 +80,9 @@ func TestNormalize(t *testing.T) {
 }
 
 func FuzzDecodeRequest(f *testing.F) {
-	for _, pat := range []string{"testdata/request/*.wire.json", "testdata/request/invalid/*.wire.json"} {
-		for _, p := range golden.Glob(f, pat) {
-			b, _ := os.ReadFile(p)
-			f.Add(b, false)
-		}
+	for _, p := range familytest.SeedFiles(f) {
+		b, _ := os.ReadFile(p)
+		f.Add(b, false)
 	}
 	f.Fuzz(func(t *testing.T, in []byte, v1 bool) {
 		model := v2Model

@@ -1,13 +1,10 @@
 package titanimage
 
 import (
-	"bytes"
-	"encoding/base64"
-	"encoding/json"
 	"errors"
-	"fmt"
 
 	"github.com/basalt-gateway/basalt/internal/canon"
+	"github.com/basalt-gateway/basalt/internal/format/nativejson"
 )
 
 // Response is the response body of both models.
@@ -19,11 +16,7 @@ type Response struct {
 
 // ResponseFromCanon builds the response body for resp.
 func ResponseFromCanon(resp *canon.ImageResponse) *Response {
-	out := &Response{Images: make([]string, len(resp.Images)), Error: resp.Error}
-	for i, img := range resp.Images {
-		out.Images[i] = base64.StdEncoding.EncodeToString(img)
-	}
-	return out
+	return &Response{Images: nativejson.Base64Images(resp.Images), Error: resp.Error}
 }
 
 // DecodeResponse reads a response body as the model sends it (a Bedrock
@@ -34,26 +27,16 @@ func DecodeResponse(body []byte) (*canon.ImageResponse, error) {
 		Images []*string `json:"images"`
 		Error  *string   `json:"error"`
 	}
-	body = bytes.TrimSpace(body)
-	if len(body) == 0 || body[0] != '{' {
-		return nil, errors.New("the body is not a JSON object")
+	if err := nativejson.UnmarshalImageResponse(body, &r); err != nil {
+		return nil, err
 	}
-	if err := json.Unmarshal(body, &r); err != nil {
-		return nil, fmt.Errorf("decoding the image response: %w", err)
+	images, err := nativejson.DecodeImages(r.Images)
+	if err != nil {
+		return nil, err
 	}
-	out := &canon.ImageResponse{}
+	out := &canon.ImageResponse{Images: images}
 	if r.Error != nil {
 		out.Error = *r.Error
-	}
-	for i, s := range r.Images {
-		if s == nil {
-			return nil, fmt.Errorf("images[%d] is null", i)
-		}
-		b, err := base64.StdEncoding.DecodeString(*s)
-		if err != nil {
-			return nil, fmt.Errorf("images[%d] is not base64: %w", i, err)
-		}
-		out.Images = append(out.Images, b)
 	}
 	if len(out.Images) == 0 && out.Error == "" {
 		return nil, errors.New("the response has neither images nor an error")

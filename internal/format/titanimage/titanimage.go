@@ -234,12 +234,12 @@ func (m model) params(top *nativejson.Object, problems *[]string, t *task, req *
 		} else {
 			req.Reference = Image(o, "conditionImage")
 		}
-		req.ControlMode = enum(o, "controlMode", "CANNY_EDGE", "SEGMENTATION")
+		req.ControlMode = o.Enum("controlMode", "CANNY_EDGE", "SEGMENTATION")
 		req.ControlStrength = o.Number("controlStrength", 0, 1)
 		if (o.Get("controlMode") != nil || o.Get("controlStrength") != nil) && o.Get("conditionImage") == nil {
 			o.Problem(o.Path() + ": controlMode and controlStrength need a conditionImage")
 		}
-		req.Style = enum(o, "style", NovaStyles...)
+		req.Style = o.Enum("style", NovaStyles...)
 	case canon.ImageColorGuided:
 		if o.Require("colors") {
 			req.Colors = colors(o)
@@ -263,7 +263,7 @@ func (m model) params(top *nativejson.Object, problems *[]string, t *task, req *
 			o.Problem(o.Path() + ": exactly one of [maskPrompt, maskImage] is required, found neither")
 		}
 		if t.canon == canon.ImageOutpainting {
-			req.OutpaintingMode = enum(o, "outPaintingMode", "DEFAULT", "PRECISE")
+			req.OutpaintingMode = o.Enum("outPaintingMode", "DEFAULT", "PRECISE")
 		}
 		if v := o.Get("returnMask"); v != nil {
 			var b bool
@@ -315,7 +315,7 @@ func (m model) config(top *nativejson.Object, problems *[]string, raw []byte, re
 		seed := int64(*s)
 		req.Seed = &seed
 	}
-	req.Quality = enum(o, "quality", "standard", "premium")
+	req.Quality = o.Enum("quality", "standard", "premium")
 }
 
 // checkSize checks a requested size (0: the default 1024) against the
@@ -363,21 +363,6 @@ func (m model) text(o *nativejson.Object, k string, required bool) string {
 		o.Fail(k, "expected maxLength: "+strconv.Itoa(m.maxText)+", actual: "+strconv.Itoa(n))
 	}
 	return s
-}
-
-// enum returns the string member k if it is one of values.
-func enum(o *nativejson.Object, k string, values ...string) string {
-	s, ok := o.Str(k)
-	if !ok {
-		return ""
-	}
-	for _, v := range values {
-		if s == v {
-			return s
-		}
-	}
-	o.Fail(k, s+" is not a valid enum value")
-	return ""
 }
 
 // colors returns the colors member: 1-10 "#rrggbb" strings.

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/base64"
 	"encoding/json"
-	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -12,6 +11,7 @@ import (
 
 	"github.com/basalt-gateway/basalt/internal/apierr"
 	"github.com/basalt-gateway/basalt/internal/canon"
+	"github.com/basalt-gateway/basalt/internal/testutil/familytest"
 	"github.com/basalt-gateway/basalt/internal/testutil/golden"
 )
 
@@ -37,38 +37,24 @@ func modelOf(path string) (string, string) {
 // canonical request (Native left out: it is the body itself) in
 // <case>.canon.json.
 func TestDecodeRequestGolden(t *testing.T) {
-	for _, f := range golden.Glob(t, "testdata/request/*.wire.json") {
-		t.Run(filepath.Base(f), func(t *testing.T) {
-			body, _ := os.ReadFile(f)
-			model, family := modelOf(f)
-			req, err := DecodeRequest(model, family, body)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if !bytes.Equal(req.Native, body) || req.NativeFamily != family || req.Model != model {
-				t.Errorf("native %q family %q model %q", req.Native, req.NativeFamily, req.Model)
-			}
-			req.Native = nil
-			golden.Assert(t, strings.TrimSuffix(f, ".wire.json")+".canon.json", golden.JSON(t, req))
-		})
-	}
+	familytest.RequestGolden(t, func(t *testing.T, f string, body []byte) []byte {
+		model, family := modelOf(f)
+		req, err := DecodeRequest(model, family, body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return familytest.ImageRequestJSON(t, req, body, model, family)
+	})
 }
 
 // TestDecodeRequestInvalid: testdata/request/invalid/<model>-<case>.wire.json
 // → the ValidationException message in <case>.err.
 func TestDecodeRequestInvalid(t *testing.T) {
-	for _, f := range golden.Glob(t, "testdata/request/invalid/*.wire.json") {
-		t.Run(filepath.Base(f), func(t *testing.T) {
-			body, _ := os.ReadFile(f)
-			model, family := modelOf(f)
-			_, err := DecodeRequest(model, family, body)
-			var ae *apierr.Error
-			if !errors.As(err, &ae) || ae.Kind != apierr.Validation {
-				t.Fatalf("err = %v, want a Validation error", err)
-			}
-			golden.Assert(t, strings.TrimSuffix(f, ".wire.json")+".err", []byte(ae.Message+"\n"))
-		})
-	}
+	familytest.InvalidFiles(t, func(_ *testing.T, f string, body []byte) error {
+		model, family := modelOf(f)
+		_, err := DecodeRequest(model, family, body)
+		return err
+	})
 }
 
 func TestFamilyOf(t *testing.T) {
@@ -95,11 +81,8 @@ func TestResponseGolden(t *testing.T) {
 		"error":      {Error: "This request has been blocked by our content filters."},
 	} {
 		t.Run(name, func(t *testing.T) {
-			b, err := json.MarshalIndent(ResponseFromCanon(resp), "", "  ")
-			if err != nil {
-				t.Fatal(err)
-			}
-			golden.Assert(t, "testdata/response/"+name+".json", append(b, '\n'))
+			b := golden.Indent(t, ResponseFromCanon(resp))
+			golden.Assert(t, "testdata/response/"+name+".json", b)
 			back, err := DecodeResponse(b)
 			if err != nil {
 				t.Fatal(err)
@@ -129,12 +112,10 @@ func TestDecodeResponseInvalid(t *testing.T) {
 }
 
 func FuzzDecodeRequest(f *testing.F) {
-	for _, pat := range []string{"testdata/request/*.wire.json", "testdata/request/invalid/*.wire.json"} {
-		for _, p := range golden.Glob(f, pat) {
-			b, _ := os.ReadFile(p)
-			f.Add(b, uint8(0))
-			f.Add(b, uint8(2))
-		}
+	for _, p := range familytest.SeedFiles(f) {
+		b, _ := os.ReadFile(p)
+		f.Add(b, uint8(0))
+		f.Add(b, uint8(2))
 	}
 	f.Fuzz(func(t *testing.T, in []byte, which uint8) {
 		model, family := []string{titanV2, titanV1, nova}[which%3], FamilyTitan

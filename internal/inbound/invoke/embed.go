@@ -3,15 +3,12 @@ package invoke
 import (
 	"context"
 	"net/http"
-	"strconv"
-	"time"
 
 	"github.com/basalt-gateway/basalt/internal/apierr"
 	"github.com/basalt-gateway/basalt/internal/canon"
 	"github.com/basalt-gateway/basalt/internal/format/cohereembed"
 	"github.com/basalt-gateway/basalt/internal/format/novaembed"
 	"github.com/basalt-gateway/basalt/internal/format/titanembed"
-	"github.com/basalt-gateway/basalt/internal/inbound/converse"
 	"github.com/basalt-gateway/basalt/internal/server"
 )
 
@@ -104,50 +101,20 @@ var embedOperation = operation{
 	serve: func(w http.ResponseWriter, r *http.Request, gw any, modelID, family string, stream bool) {
 		emb, _ := gw.(Embedder)
 		c, _ := embedCodecFor(modelID, family)
-		serveEmbed(w, r, emb, c, modelID, stream)
+		serveOperation(w, r, modelID, stream, refusals{model: "an embedding model", cannot: "compute embeddings"}, emb != nil,
+			func(ctx context.Context, body []byte) (opAnswer, error) {
+				req, respond, err := c.decode(modelID, body)
+				if err != nil {
+					return opAnswer{}, err
+				}
+				resp, err := emb.Embed(ctx, req)
+				if err != nil {
+					return opAnswer{}, err
+				}
+				if len(resp.Embeddings) != len(req.Inputs) {
+					return opAnswer{}, apierr.New(apierr.ModelError, "the model returned %d embeddings for %d inputs", len(resp.Embeddings), len(req.Inputs))
+				}
+				return opAnswer{body: respond(ctx, resp), inputTokens: resp.InputTokens, countsInput: true}, nil
+			})
 	},
-}
-
-// serveEmbed answers an embedding family's InvokeModel call through gw.
-func serveEmbed(w http.ResponseWriter, r *http.Request, gw Embedder, c embedCodec, modelID string, stream bool) {
-	start := time.Now()
-	if stream {
-		converse.WriteError(w, apierr.Validationf("model %q is an embedding model, which InvokeModelWithResponseStream does not serve: use InvokeModel", modelID))
-		return
-	}
-	if gw == nil {
-		converse.WriteError(w, apierr.Validationf("this gateway cannot compute embeddings"))
-		return
-	}
-	body, err := server.ReadBody(r, DefaultMaxBody)
-	if err != nil {
-		converse.WriteError(w, err)
-		return
-	}
-	req, respond, err := c.decode(modelID, body)
-	if err != nil {
-		converse.WriteError(w, err)
-		return
-	}
-	resp, err := gw.Embed(r.Context(), req)
-	if err != nil {
-		converse.WriteError(w, err)
-		return
-	}
-	if len(resp.Embeddings) != len(req.Inputs) {
-		converse.WriteError(w, apierr.New(apierr.ModelError, "the model returned %d embeddings for %d inputs", len(resp.Embeddings), len(req.Inputs)))
-		return
-	}
-	out, err := marshalBody(respond(r.Context(), resp))
-	if err != nil {
-		converse.WriteError(w, apierr.Wrap(apierr.Internal, err, "the answer could not be encoded"))
-		return
-	}
-	h := w.Header()
-	h.Set("Content-Type", "application/json")
-	h.Set("Content-Length", strconv.Itoa(len(out)))
-	h.Set("X-Amzn-Bedrock-Input-Token-Count", strconv.Itoa(resp.InputTokens))
-	h.Set("X-Amzn-Bedrock-Invocation-Latency", strconv.FormatInt(time.Since(start).Milliseconds(), 10))
-	w.WriteHeader(http.StatusOK)
-	_, _ = w.Write(out)
 }

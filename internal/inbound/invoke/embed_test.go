@@ -2,8 +2,6 @@ package invoke
 
 import (
 	"context"
-	"net/http/httptest"
-	"strings"
 	"testing"
 
 	"github.com/basalt-gateway/basalt/internal/canon"
@@ -52,11 +50,7 @@ func TestEmbedPurposeReachesGateway(t *testing.T) {
 				convOnly
 				*recordingEmbedder
 			}{recordingEmbedder: emb}
-			h := Handler(gw, catalog.FamilyFromID, false, nil)
-			r := httptest.NewRequest("POST", "/model/"+tc.model+"/invoke", strings.NewReader(tc.body))
-			r.SetPathValue("modelId", tc.model)
-			w := httptest.NewRecorder()
-			h.ServeHTTP(w, r)
+			w := invokeOp(t, gw, tc.model, tc.body, false)
 			if w.Code != 200 || emb.got == nil {
 				t.Fatalf("status %d: %s", w.Code, w.Body)
 			}

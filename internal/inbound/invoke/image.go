@@ -3,15 +3,11 @@ package invoke
 import (
 	"context"
 	"net/http"
-	"strconv"
-	"time"
 
 	"github.com/basalt-gateway/basalt/internal/apierr"
 	"github.com/basalt-gateway/basalt/internal/canon"
 	"github.com/basalt-gateway/basalt/internal/format/stability"
 	"github.com/basalt-gateway/basalt/internal/format/titanimage"
-	"github.com/basalt-gateway/basalt/internal/inbound/converse"
-	"github.com/basalt-gateway/basalt/internal/server"
 )
 
 // Image generation families served on InvokeModel (strings of
@@ -68,53 +64,26 @@ var imageOperation = operation{
 	},
 	serve: func(w http.ResponseWriter, r *http.Request, gw any, modelID, family string, stream bool) {
 		g, _ := gw.(ImageGenerator)
-		serveImage(w, r, g, imageCodecs[family], modelID, stream)
+		c := imageCodecs[family]
+		serveOperation(w, r, modelID, stream, refusals{model: "an image generation model", cannot: "generate images"}, g != nil,
+			func(ctx context.Context, body []byte) (opAnswer, error) {
+				req, err := c.decode(modelID, body)
+				if err != nil {
+					return opAnswer{}, err
+				}
+				resp, err := g.GenerateImage(ctx, req)
+				if err != nil {
+					return opAnswer{}, err
+				}
+				if len(resp.Images) == 0 && resp.Error == "" && !hasReason(resp.FinishReasons) {
+					return opAnswer{}, apierr.New(apierr.ModelError, "the model returned no images and no reason for it")
+				}
+				if resp.NativeFamily == c.family && len(resp.Native) > 0 {
+					return opAnswer{raw: resp.Native}, nil // the provider's own body of this family, as it came
+				}
+				return opAnswer{body: c.encode(resp)}, nil
+			})
 	},
-}
-
-// serveImage answers an image family's InvokeModel call through gw.
-func serveImage(w http.ResponseWriter, r *http.Request, gw ImageGenerator, c imageCodec, modelID string, stream bool) {
-	start := time.Now()
-	if stream {
-		converse.WriteError(w, apierr.Validationf("model %q is an image generation model, which InvokeModelWithResponseStream does not serve: use InvokeModel", modelID))
-		return
-	}
-	if gw == nil {
-		converse.WriteError(w, apierr.Validationf("this gateway cannot generate images"))
-		return
-	}
-	body, err := server.ReadBody(r, DefaultMaxBody)
-	if err != nil {
-		converse.WriteError(w, err)
-		return
-	}
-	req, err := c.decode(modelID, body)
-	if err != nil {
-		converse.WriteError(w, err)
-		return
-	}
-	resp, err := gw.GenerateImage(r.Context(), req)
-	if err != nil {
-		converse.WriteError(w, err)
-		return
-	}
-	if len(resp.Images) == 0 && resp.Error == "" && !hasReason(resp.FinishReasons) {
-		converse.WriteError(w, apierr.New(apierr.ModelError, "the model returned no images and no reason for it"))
-		return
-	}
-	out := resp.Native
-	if resp.NativeFamily != c.family || len(out) == 0 {
-		if out, err = marshalBody(c.encode(resp)); err != nil {
-			converse.WriteError(w, apierr.Wrap(apierr.Internal, err, "the answer could not be encoded"))
-			return
-		}
-	}
-	h := w.Header()
-	h.Set("Content-Type", "application/json")
-	h.Set("Content-Length", strconv.Itoa(len(out)))
-	h.Set("X-Amzn-Bedrock-Invocation-Latency", strconv.FormatInt(time.Since(start).Milliseconds(), 10))
-	w.WriteHeader(http.StatusOK)
-	_, _ = w.Write(out)
 }
 
 func hasReason(reasons []string) bool {

@@ -3,12 +3,10 @@ package invoke
 import (
 	"context"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 
 	"github.com/basalt-gateway/basalt/internal/canon"
-	"github.com/basalt-gateway/basalt/internal/catalog"
 )
 
 // imageGW answers every image request with resp.
@@ -22,30 +20,6 @@ func (*imageGW) Converse(context.Context, *canon.Request, canon.EventWriter) err
 func (g *imageGW) GenerateImage(_ context.Context, req *canon.ImageRequest) (*canon.ImageResponse, error) {
 	g.got = req
 	return g.resp, nil
-}
-
-func invokeImage(t *testing.T, gw interface {
-	Converse(context.Context, *canon.Request, canon.EventWriter) error
-}, model, body string, stream bool) *httptest.ResponseRecorder {
-	t.Helper()
-	h := Handler(gw, catalog.FamilyFromID, stream, nil)
-	r := httptest.NewRequest("POST", "/model/"+model+"/invoke", strings.NewReader(body))
-	r.SetPathValue("modelId", model)
-	w := httptest.NewRecorder()
-	h.ServeHTTP(w, r)
-	return w
-}
-
-func TestImageFamiliesMatchCatalog(t *testing.T) {
-	for id, family := range map[string]string{
-		"amazon.titan-image-generator-v2:0": FamilyTitanImage, "amazon.titan-image-generator-v1": FamilyTitanImage,
-		"amazon.nova-canvas-v1:0": FamilyNovaCanvas, "us.amazon.nova-canvas-v1:0": FamilyNovaCanvas,
-		"stability.sd3-5-large-v1:0": FamilyStability, "stability.stable-image-ultra-v1:1": FamilyStability,
-	} {
-		if got := catalog.FamilyFromID(id); got != family {
-			t.Errorf("FamilyFromID(%q) = %q, want %q", id, got, family)
-		}
-	}
 }
 
 func TestInvokeImage(t *testing.T) {
@@ -70,7 +44,7 @@ func TestInvokeImage(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			gw := &imageGW{resp: tc.resp}
-			w := invokeImage(t, gw, tc.model, tc.body, false)
+			w := invokeOp(t, gw, tc.model, tc.body, false)
 			if w.Code != tc.status || !strings.Contains(w.Body.String(), tc.want) {
 				t.Fatalf("status %d: %s, want %d with %s", w.Code, w.Body, tc.status, tc.want)
 			}
@@ -86,11 +60,11 @@ func TestInvokeImage(t *testing.T) {
 
 func TestInvokeImageRefusals(t *testing.T) {
 	const body = `{"prompt":"a panda"}`
-	w := invokeImage(t, &imageGW{}, "stability.sd3-5-large-v1:0", body, true)
+	w := invokeOp(t, &imageGW{}, "stability.sd3-5-large-v1:0", body, true)
 	if w.Code != 400 || !strings.Contains(w.Body.String(), "InvokeModelWithResponseStream does not serve") {
 		t.Errorf("stream: %d %s", w.Code, w.Body)
 	}
-	w = invokeImage(t, convOnly{}, "stability.sd3-5-large-v1:0", body, false)
+	w = invokeOp(t, convOnly{}, "stability.sd3-5-large-v1:0", body, false)
 	if w.Code != 400 || !strings.Contains(w.Body.String(), "cannot generate images") {
 		t.Errorf("no image capability: %d %s", w.Code, w.Body)
 	}

@@ -2,6 +2,7 @@ package invoke
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"net/http/httptest"
 	"os"
@@ -11,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/basalt-gateway/basalt/internal/apierr"
+	"github.com/basalt-gateway/basalt/internal/canon"
 	"github.com/basalt-gateway/basalt/internal/catalog"
 )
 
@@ -57,6 +59,22 @@ func TestDecodeClaude(t *testing.T) {
 			}
 		})
 	}
+}
+
+// invokeOp serves an InvokeModel (stream false) or
+// InvokeModelWithResponseStream call of model with body through gw, whose
+// Converse, if it has one, makes it the gateway.
+func invokeOp(t *testing.T, gw any, model, body string, stream bool) *httptest.ResponseRecorder {
+	t.Helper()
+	conv, _ := gw.(interface {
+		Converse(context.Context, *canon.Request, canon.EventWriter) error
+	})
+	h := Handler(conv, catalog.FamilyFromID, stream, nil)
+	r := httptest.NewRequest("POST", "/model/"+model+"/invoke", strings.NewReader(body))
+	r.SetPathValue("modelId", model)
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, r)
+	return w
 }
 
 var modelKey = regexp.MustCompile(`"model":"[^"]*",`)
@@ -128,6 +146,7 @@ func TestFamiliesMatchCatalog(t *testing.T) {
 		{"us.amazon.nova-canvas-v1:0", FamilyNovaCanvas, "image"},
 		{"stability.sd3-5-large-v1:0", FamilyStability, "image"},
 		{"stability.stable-image-core-v1:1", FamilyStability, "image"},
+		{"stability.stable-image-ultra-v1:1", FamilyStability, "image"},
 	} {
 		if _, ok := cat.Lookup(c.id); !ok {
 			t.Errorf("%s is not in the catalog", c.id)

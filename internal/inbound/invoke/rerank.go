@@ -3,13 +3,9 @@ package invoke
 import (
 	"context"
 	"net/http"
-	"strconv"
-	"time"
 
-	"github.com/basalt-gateway/basalt/internal/apierr"
 	"github.com/basalt-gateway/basalt/internal/canon"
 	"github.com/basalt-gateway/basalt/internal/format/rerank"
-	"github.com/basalt-gateway/basalt/internal/inbound/converse"
 	"github.com/basalt-gateway/basalt/internal/server"
 )
 
@@ -55,46 +51,17 @@ var rerankOperation = operation{
 	serve: func(w http.ResponseWriter, r *http.Request, gw any, modelID, family string, stream bool) {
 		rr, _ := gw.(Reranker)
 		d, _ := rerankDialect(modelID, family)
-		serveRerank(w, r, rr, d, modelID, stream)
+		serveOperation(w, r, modelID, stream, refusals{model: "a rerank model", cannot: "rerank documents"}, rr != nil,
+			func(ctx context.Context, body []byte) (opAnswer, error) {
+				req, err := rerank.DecodeRequest(d, body)
+				if err != nil {
+					return opAnswer{}, err
+				}
+				resp, err := rr.Rerank(ctx, req.Canon(modelID))
+				if err != nil {
+					return opAnswer{}, err
+				}
+				return opAnswer{body: req.ResponseFromCanon(server.RequestID(ctx), resp), inputTokens: resp.InputTokens, countsInput: true}, nil
+			})
 	},
-}
-
-// serveRerank answers a rerank family's InvokeModel call through gw.
-func serveRerank(w http.ResponseWriter, r *http.Request, gw Reranker, d rerank.Dialect, modelID string, stream bool) {
-	start := time.Now()
-	if stream {
-		converse.WriteError(w, apierr.Validationf("model %q is a rerank model, which InvokeModelWithResponseStream does not serve: use InvokeModel", modelID))
-		return
-	}
-	if gw == nil {
-		converse.WriteError(w, apierr.Validationf("this gateway cannot rerank documents"))
-		return
-	}
-	body, err := server.ReadBody(r, DefaultMaxBody)
-	if err != nil {
-		converse.WriteError(w, err)
-		return
-	}
-	req, err := rerank.DecodeRequest(d, body)
-	if err != nil {
-		converse.WriteError(w, err)
-		return
-	}
-	resp, err := gw.Rerank(r.Context(), req.Canon(modelID))
-	if err != nil {
-		converse.WriteError(w, err)
-		return
-	}
-	out, err := marshalBody(req.ResponseFromCanon(server.RequestID(r.Context()), resp))
-	if err != nil {
-		converse.WriteError(w, apierr.Wrap(apierr.Internal, err, "the answer could not be encoded"))
-		return
-	}
-	h := w.Header()
-	h.Set("Content-Type", "application/json")
-	h.Set("Content-Length", strconv.Itoa(len(out)))
-	h.Set("X-Amzn-Bedrock-Input-Token-Count", strconv.Itoa(resp.InputTokens))
-	h.Set("X-Amzn-Bedrock-Invocation-Latency", strconv.FormatInt(time.Since(start).Milliseconds(), 10))
-	w.WriteHeader(http.StatusOK)
-	_, _ = w.Write(out)
 }

@@ -4,12 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 
 	"github.com/basalt-gateway/basalt/internal/canon"
-	"github.com/basalt-gateway/basalt/internal/catalog"
 )
 
 // rerankGW is a gateway that reranks by scoring each document by its length.
@@ -31,30 +29,6 @@ type convOnly struct{}
 
 func (convOnly) Converse(context.Context, *canon.Request, canon.EventWriter) error { return nil }
 
-func TestRerankFamiliesMatchCatalog(t *testing.T) {
-	for _, c := range []struct{ id, family string }{
-		{"cohere.rerank-v3-5:0", FamilyCohereRerank},
-		{"amazon.rerank-v1:0", FamilyAmazonRerank},
-	} {
-		if got := catalog.FamilyFromID(c.id); got != c.family {
-			t.Errorf("FamilyFromID(%q) = %q, want %q", c.id, got, c.family)
-		}
-	}
-}
-
-func invokeRerank(t *testing.T, gw any, model, body string, stream bool) *httptest.ResponseRecorder {
-	t.Helper()
-	conv, _ := gw.(interface {
-		Converse(context.Context, *canon.Request, canon.EventWriter) error
-	})
-	h := Handler(conv, catalog.FamilyFromID, stream, nil)
-	r := httptest.NewRequest("POST", "/model/"+model+"/invoke", strings.NewReader(body))
-	r.SetPathValue("modelId", model)
-	w := httptest.NewRecorder()
-	h.ServeHTTP(w, r)
-	return w
-}
-
 func TestInvokeRerank(t *testing.T) {
 	for _, tc := range []struct {
 		model, body, wantKey string
@@ -66,7 +40,7 @@ func TestInvokeRerank(t *testing.T) {
 	} {
 		t.Run(tc.model, func(t *testing.T) {
 			gw := &rerankGW{}
-			w := invokeRerank(t, gw, tc.model, tc.body, false)
+			w := invokeOp(t, gw, tc.model, tc.body, false)
 			if w.Code != http.StatusOK {
 				t.Fatalf("status %d: %s", w.Code, w.Body)
 			}
@@ -102,7 +76,7 @@ func TestInvokeRerankRefuses(t *testing.T) {
 		{"amazon body keys", &rerankGW{}, "amazon.rerank-v1:0", `{"query":"q","documents":["a"],"api_version":2}`, false, "extraneous key [api_version]"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			w := invokeRerank(t, tc.gw, tc.model, tc.body, tc.stream)
+			w := invokeOp(t, tc.gw, tc.model, tc.body, tc.stream)
 			if w.Code != http.StatusBadRequest || !strings.HasPrefix(w.Header().Get("x-amzn-ErrorType"), "ValidationException") ||
 				!strings.Contains(w.Body.String(), tc.want) {
 				t.Errorf("status %d %s: %s", w.Code, w.Header().Get("x-amzn-ErrorType"), w.Body)

@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -20,17 +19,13 @@ import (
 )
 
 func TestDecodeRequestGolden(t *testing.T) {
-	for _, f := range golden.Glob(t, "testdata/request/*.wire.json") {
-		t.Run(filepath.Base(f), func(t *testing.T) {
-			body, _ := os.ReadFile(f)
-			req, docs, err := DecodeRequest(body)
-			if err != nil {
-				t.Fatal(err)
-			}
-			got, _ := json.MarshalIndent(map[string]any{"canon": req, "documents": docs}, "", "  ")
-			golden.Assert(t, strings.TrimSuffix(f, ".wire.json")+".canon.json", append(got, '\n'))
-		})
-	}
+	familytest.RequestGolden(t, func(t *testing.T, _ string, body []byte) []byte {
+		req, docs, err := DecodeRequest(body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return golden.Indent(t, map[string]any{"canon": req, "documents": docs})
+	})
 }
 
 func TestDecodeRequestInvalid(t *testing.T) {
@@ -120,11 +115,9 @@ func TestHandlerErrors(t *testing.T) {
 }
 
 func FuzzDecodeRequest(f *testing.F) {
-	for _, pat := range []string{"testdata/request/*.wire.json", "testdata/request/invalid/*.wire.json"} {
-		for _, p := range golden.Glob(f, pat) {
-			b, _ := os.ReadFile(p)
-			f.Add(b)
-		}
+	for _, p := range familytest.SeedFiles(f) {
+		b, _ := os.ReadFile(p)
+		f.Add(b)
 	}
 	f.Fuzz(func(t *testing.T, in []byte) {
 		req, docs, err := DecodeRequest(in)

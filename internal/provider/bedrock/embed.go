@@ -3,13 +3,7 @@ package bedrock
 import (
 	"context"
 	"slices"
-	"strconv"
 	"strings"
-
-	"github.com/aws/aws-sdk-go-v2/aws"
-	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
-	"github.com/aws/aws-sdk-go-v2/service/bedrockruntime"
-	smithyhttp "github.com/aws/smithy-go/transport/http"
 
 	"github.com/basalt-gateway/basalt/internal/apierr"
 	"github.com/basalt-gateway/basalt/internal/canon"
@@ -145,24 +139,4 @@ func (p *Provider) badEmbedding(model string, err error) error {
 		return apierr.New(apierr.ModelError, "bedrock provider %q: model %q answered without the embeddings asked for", p.name, model)
 	}
 	return apierr.Wrap(apierr.ModelError, err, "bedrock provider %q: model %q answered with a body that is not its embeddings answer", p.name, model)
-}
-
-// invokeCounted is InvokeJSON that also returns the input token count
-// Bedrock reports in the X-Amzn-Bedrock-Input-Token-Count header (0 when
-// absent), for the families whose answer body does not carry it.
-func (p *Provider) invokeCounted(ctx context.Context, modelID string, body []byte) ([]byte, int, error) {
-	out, err := p.client.InvokeModel(ctx, &bedrockruntime.InvokeModelInput{
-		ModelId:     aws.String(modelID),
-		Body:        body,
-		ContentType: aws.String("application/json"),
-		Accept:      aws.String("application/json"),
-	})
-	if err != nil {
-		return nil, 0, p.classify(ctx, err, false)
-	}
-	n := 0
-	if raw, ok := awsmiddleware.GetRawResponse(out.ResultMetadata).(*smithyhttp.Response); ok {
-		n, _ = strconv.Atoi(raw.Header.Get("X-Amzn-Bedrock-Input-Token-Count"))
-	}
-	return out.Body, n, nil
 }

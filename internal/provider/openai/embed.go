@@ -1,12 +1,8 @@
 package openai
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
-	"io"
-	"net/http"
-	"strings"
 
 	"github.com/basalt-gateway/basalt/internal/apierr"
 	"github.com/basalt-gateway/basalt/internal/canon"
@@ -50,37 +46,9 @@ func (p *Provider) Embed(ctx context.Context, req *canon.EmbedRequest) (*canon.E
 	if err != nil {
 		return nil, apierr.Wrap(apierr.Internal, err, "could not encode the request for provider %q", p.name)
 	}
-	ctx, cancel := context.WithTimeout(ctx, p.timeout)
-	defer cancel()
-	endpoint := strings.TrimSuffix(p.endpoint, "/chat/completions") + "/embeddings"
-	hreq, err := http.NewRequestWithContext(ctx, http.MethodPost, endpoint, bytes.NewReader(payload))
+	body, err := p.postJSON(ctx, "/embeddings", payload, "provider %q answered with more than %d bytes of embeddings")
 	if err != nil {
-		return nil, apierr.Wrap(apierr.Internal, p.redact(err), "could not build the request for provider %q", p.name)
-	}
-	hreq.Header.Set("Content-Type", "application/json")
-	hreq.Header.Set("Accept", "application/json")
-	hreq.Header.Set("User-Agent", "basalt")
-	if p.apiKey != "" {
-		hreq.Header.Set("Authorization", "Bearer "+p.apiKey)
-	}
-	resp, err := p.client.Do(hreq)
-	if err != nil {
-		return nil, p.transportError(ctx, err)
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		b, err := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
-		if err != nil && ctx.Err() != nil {
-			return nil, p.contextError(ctx)
-		}
-		return nil, p.statusError(resp.StatusCode, b)
-	}
-	body, err := io.ReadAll(io.LimitReader(resp.Body, maxUnaryBody+1))
-	if err != nil {
-		return nil, p.transportError(ctx, err)
-	}
-	if len(body) > maxUnaryBody {
-		return nil, apierr.New(apierr.ModelError, "provider %q answered with more than %d bytes of embeddings", p.name, maxUnaryBody)
+		return nil, err
 	}
 	var er embedResponse
 	if err := json.Unmarshal(body, &er); err != nil {

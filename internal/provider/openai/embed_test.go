@@ -48,10 +48,7 @@ func TestEmbedAgainstFake(t *testing.T) {
 			if want := len(strings.Join(tc.req.Inputs, "")); resp.InputTokens != want {
 				t.Errorf("input tokens %d, want %d", resp.InputTokens, want)
 			}
-			got := fake.Last()
-			if got.Path != "/v1/embeddings" || string(got.Body) != tc.want || got.Header.Get("Authorization") != "Bearer "+testKey {
-				t.Errorf("upstream %s %s\nwant body %s", got.Path, got.Body, tc.want)
-			}
+			checkUpstream(t, fake, "/v1/embeddings", tc.want)
 		})
 	}
 }

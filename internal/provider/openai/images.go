@@ -1,12 +1,9 @@
 package openai
 
 import (
-	"bytes"
 	"context"
 	"encoding/base64"
 	"encoding/json"
-	"io"
-	"net/http"
 	"strconv"
 	"strings"
 
@@ -113,7 +110,7 @@ func (p *Provider) GenerateImage(ctx context.Context, req *canon.ImageRequest) (
 	if err != nil {
 		return nil, apierr.Wrap(apierr.Internal, err, "could not encode the request for provider %q", p.name)
 	}
-	body, err := p.postJSON(ctx, "/images/generations", payload)
+	body, err := p.postJSON(ctx, "/images/generations", payload, "provider %q answered with more than %d bytes")
 	if err != nil {
 		return nil, err
 	}
@@ -160,42 +157,4 @@ func imageSize(req *canon.ImageRequest) string {
 		h = 1024
 	}
 	return strconv.Itoa(w) + "x" + strconv.Itoa(h)
-}
-
-// postJSON posts payload to {BaseURL}path and returns the answer body,
-// classifying failures like the other calls.
-func (p *Provider) postJSON(ctx context.Context, path string, payload []byte) ([]byte, error) {
-	ctx, cancel := context.WithTimeout(ctx, p.timeout)
-	defer cancel()
-	endpoint := strings.TrimSuffix(p.endpoint, "/chat/completions") + path
-	hreq, err := http.NewRequestWithContext(ctx, http.MethodPost, endpoint, bytes.NewReader(payload))
-	if err != nil {
-		return nil, apierr.Wrap(apierr.Internal, p.redact(err), "could not build the request for provider %q", p.name)
-	}
-	hreq.Header.Set("Content-Type", "application/json")
-	hreq.Header.Set("Accept", "application/json")
-	hreq.Header.Set("User-Agent", "basalt")
-	if p.apiKey != "" {
-		hreq.Header.Set("Authorization", p.auth)
-	}
-	resp, err := p.client.Do(hreq)
-	if err != nil {
-		return nil, p.transportError(ctx, err)
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		b, err := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
-		if err != nil && ctx.Err() != nil {
-			return nil, p.contextError(ctx)
-		}
-		return nil, p.statusError(resp.StatusCode, b)
-	}
-	body, err := io.ReadAll(io.LimitReader(resp.Body, maxUnaryBody+1))
-	if err != nil {
-		return nil, p.transportError(ctx, err)
-	}
-	if len(body) > maxUnaryBody {
-		return nil, apierr.New(apierr.ModelError, "provider %q answered with more than %d bytes", p.name, maxUnaryBody)
-	}
-	return body, nil
 }

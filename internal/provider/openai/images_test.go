@@ -54,7 +54,7 @@ func TestGenerateImageAgainstFake(t *testing.T) {
 				t.Fatal(err)
 			}
 			resp, err := p.GenerateImage(context.Background(), &tc.req)
-			checkBody(t, fake, tc.body)
+			checkUpstream(t, fake, "/v1/images/generations", tc.body)
 			if tc.err != "" {
 				if apierr.KindOf(err) != apierr.Validation || apierr.As(err).Message != tc.err {
 					t.Fatalf("err = %v, want %q", err, tc.err)
@@ -80,10 +80,12 @@ func TestGenerateImageAgainstFake(t *testing.T) {
 	}
 }
 
-func checkBody(t *testing.T, fake *fakeupstream.OpenAI, want string) {
+// checkUpstream checks the last request the fake received: POST path with
+// the test key and body want.
+func checkUpstream(t *testing.T, fake *fakeupstream.OpenAI, path, want string) {
 	t.Helper()
 	got := fake.Last()
-	if got.Path != "/v1/images/generations" || got.Header.Get("Authorization") != "Bearer "+testKey {
+	if got.Path != path || got.Header.Get("Authorization") != "Bearer "+testKey {
 		t.Errorf("request %s %v", got.Path, got.Header)
 	}
 	if string(got.Body) != want {

@@ -36,14 +36,8 @@ func TestRerankAgainstFake(t *testing.T) {
 	if want := len(req.Query) + len("weather in Lisbon") + len("how to reset a password") + len("reset the router"); resp.InputTokens != want {
 		t.Errorf("input tokens %d, want %d", resp.InputTokens, want)
 	}
-	got := fake.Last()
-	if got.Path != "/v1/rerank" || got.Header.Get("Authorization") != "Bearer "+testKey {
-		t.Errorf("request %s %v", got.Path, got.Header)
-	}
-	want := `{"documents":["weather in Lisbon","how to reset a password","reset the router"],"max_tokens_per_doc":64,"model":"bge-reranker-v2-m3","query":"reset my password","return_documents":false,"top_n":2}`
-	if string(got.Body) != want {
-		t.Errorf("upstream body\n got %s\nwant %s", got.Body, want)
-	}
+	checkUpstream(t, fake, "/v1/rerank", `{"documents":["weather in Lisbon","how to reset a password","reset the router"],`+
+		`"max_tokens_per_doc":64,"model":"bge-reranker-v2-m3","query":"reset my password","return_documents":false,"top_n":2}`)
 }
 
 func TestRerankErrors(t *testing.T) {

@@ -220,6 +220,28 @@ func (f *OpenAI) beginUnary(w http.ResponseWriter, r *http.Request) (body []byte
 	return body, n, true
 }
 
+// decodeBody unmarshals a request body into v, answering api.openai.com's
+// 400 for a body that is not JSON; ok is false when it has.
+func decodeBody(w http.ResponseWriter, body []byte, v any) (ok bool) {
+	if err := json.Unmarshal(body, v); err != nil {
+		oaiWriteRaw(w, &oaiRaw{400, "application/json", []byte(OpenAIErrorBody(400))})
+		return false
+	}
+	return true
+}
+
+// oaiInvalid answers 400 with e as an invalid_request_error.
+func oaiInvalid(w http.ResponseWriter, e OpenAIError) {
+	e.Type = "invalid_request_error"
+	oaiWriteRaw(w, &oaiRaw{400, "application/json", []byte(e.Body())})
+}
+
+// oaiWriteJSON answers 200 with v as JSON.
+func oaiWriteJSON(w http.ResponseWriter, v any) {
+	b, _ := json.Marshal(v)
+	oaiWriteRaw(w, &oaiRaw{200, "application/json", b})
+}
+
 func (f *OpenAI) requiredKey() string {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -304,19 +326,16 @@ func (f *OpenAI) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var in oaiIncoming
-	if err := json.Unmarshal(body, &in); err != nil {
-		oaiWriteRaw(w, &oaiRaw{400, "application/json", []byte(OpenAIErrorBody(400))})
+	if !decodeBody(w, body, &in) {
 		return
 	}
 	if in.Model == nil || *in.Model == "" {
-		oaiWriteRaw(w, &oaiRaw{400, "application/json", []byte(OpenAIError{
-			Message: "you must provide a model parameter", Type: "invalid_request_error"}.Body())})
+		oaiInvalid(w, OpenAIError{Message: "you must provide a model parameter"})
 		return
 	}
 	if len(in.Messages) == 0 {
-		oaiWriteRaw(w, &oaiRaw{400, "application/json", []byte(OpenAIError{
-			Message: "Invalid 'messages': empty array. Expected an array with minimum length 1, but got an empty array instead.",
-			Type:    "invalid_request_error", Param: "messages", Code: "empty_array"}.Body())})
+		oaiInvalid(w, OpenAIError{Message: "Invalid 'messages': empty array. Expected an array with minimum length 1, but got an empty array instead.",
+			Param: "messages", Code: "empty_array"})
 		return
 	}
 	reply := *step.reply

@@ -38,18 +38,13 @@ func (f *OpenAI) serveEmbeddings(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	bad := func(e OpenAIError) {
-		e.Type = "invalid_request_error"
-		oaiWriteRaw(w, &oaiRaw{400, "application/json", []byte(e.Body())})
-	}
 	var keys map[string]json.RawMessage
-	if err := json.Unmarshal(body, &keys); err != nil {
-		oaiWriteRaw(w, &oaiRaw{400, "application/json", []byte(OpenAIErrorBody(400))})
+	if !decodeBody(w, body, &keys) {
 		return
 	}
 	for _, k := range slices.Sorted(maps.Keys(keys)) {
 		if !embeddingKeys[k] {
-			bad(OpenAIError{Message: "Unrecognized request argument supplied: " + k})
+			oaiInvalid(w, OpenAIError{Message: "Unrecognized request argument supplied: " + k})
 			return
 		}
 	}
@@ -59,26 +54,25 @@ func (f *OpenAI) serveEmbeddings(w http.ResponseWriter, r *http.Request) {
 		EncodingFormat string          `json:"encoding_format"`
 		Dimensions     *int            `json:"dimensions"`
 	}
-	if err := json.Unmarshal(body, &in); err != nil {
-		oaiWriteRaw(w, &oaiRaw{400, "application/json", []byte(OpenAIErrorBody(400))})
+	if !decodeBody(w, body, &in) {
 		return
 	}
 	switch {
 	case in.Model == "":
-		bad(OpenAIError{Message: "you must provide a model parameter"})
+		oaiInvalid(w, OpenAIError{Message: "you must provide a model parameter"})
 		return
 	case in.Input == nil:
-		bad(OpenAIError{Message: "Missing required parameter: 'input'.", Param: "input", Code: "missing_required_parameter"})
+		oaiInvalid(w, OpenAIError{Message: "Missing required parameter: 'input'.", Param: "input", Code: "missing_required_parameter"})
 		return
 	case in.Dimensions != nil && in.Model == "text-embedding-ada-002":
-		bad(OpenAIError{Message: "This model does not support specifying dimensions."})
+		oaiInvalid(w, OpenAIError{Message: "This model does not support specifying dimensions."})
 		return
 	}
 	var inputs []string
 	if err := json.Unmarshal(in.Input, &inputs); err != nil {
 		var one string
 		if err := json.Unmarshal(in.Input, &one); err != nil {
-			bad(OpenAIError{Message: "'input' must be a string or an array of strings", Param: "input"})
+			oaiInvalid(w, OpenAIError{Message: "'input' must be a string or an array of strings", Param: "input"})
 			return
 		}
 		inputs = []string{one}
@@ -106,8 +100,7 @@ func (f *OpenAI) serveEmbeddings(w http.ResponseWriter, r *http.Request) {
 		out.Usage.PromptTokens += len(s)
 	}
 	out.Usage.TotalTokens = out.Usage.PromptTokens
-	b, _ := json.Marshal(out)
-	oaiWriteRaw(w, &oaiRaw{200, "application/json", b})
+	oaiWriteJSON(w, out)
 }
 
 func base64Floats(v []float32) string {

@@ -3,7 +3,6 @@ package fakeupstream
 import (
 	"bytes"
 	"encoding/base64"
-	"encoding/json"
 	"fmt"
 	"hash/fnv"
 	"image"
@@ -74,12 +73,7 @@ func (f *OpenAI) serveImages(w http.ResponseWriter, r *http.Request) {
 		ResponseFormat *string `json:"response_format"`
 		OutputFormat   string  `json:"output_format"`
 	}
-	bad := func(e OpenAIError) {
-		e.Type = "invalid_request_error"
-		oaiWriteRaw(w, &oaiRaw{400, "application/json", []byte(e.Body())})
-	}
-	if err := json.Unmarshal(body, &in); err != nil {
-		oaiWriteRaw(w, &oaiRaw{400, "application/json", []byte(OpenAIErrorBody(400))})
+	if !decodeBody(w, body, &in) {
 		return
 	}
 	if in.Model == "" {
@@ -95,25 +89,25 @@ func (f *OpenAI) serveImages(w http.ResponseWriter, r *http.Request) {
 	}
 	switch {
 	case in.Prompt == nil:
-		bad(OpenAIError{Message: "Missing required parameter: 'prompt'.", Param: "prompt", Code: "missing_required_parameter"})
+		oaiInvalid(w, OpenAIError{Message: "Missing required parameter: 'prompt'.", Param: "prompt", Code: "missing_required_parameter"})
 		return
 	case family == "gpt-image" && in.ResponseFormat != nil:
-		bad(OpenAIError{Message: "Unknown parameter: 'response_format'.", Param: "response_format", Code: "unknown_parameter"})
+		oaiInvalid(w, OpenAIError{Message: "Unknown parameter: 'response_format'.", Param: "response_format", Code: "unknown_parameter"})
 		return
 	case count < 1 || count > 10:
-		bad(OpenAIError{Message: fmt.Sprintf("Invalid 'n': integer below minimum value. Expected a value >= 1, but got %d instead.", count),
+		oaiInvalid(w, OpenAIError{Message: fmt.Sprintf("Invalid 'n': integer below minimum value. Expected a value >= 1, but got %d instead.", count),
 			Param: "n", Code: "integer_below_min_value"})
 		return
 	case family == "dall-e-3" && count != 1:
-		bad(OpenAIError{Message: "You must provide n=1 for this model."})
+		oaiInvalid(w, OpenAIError{Message: "You must provide n=1 for this model."})
 		return
 	}
 	if sizes, ok := imageSizes[family]; ok && in.Size != "" && !slices.Contains(sizes, in.Size) {
 		if family == "gpt-image" {
-			bad(OpenAIError{Message: fmt.Sprintf("Invalid value: '%s'. Supported values are: '1024x1024', '1024x1536', '1536x1024', and 'auto'.", in.Size),
+			oaiInvalid(w, OpenAIError{Message: fmt.Sprintf("Invalid value: '%s'. Supported values are: '1024x1024', '1024x1536', '1536x1024', and 'auto'.", in.Size),
 				Param: "size", Code: "invalid_value"})
 		} else {
-			bad(OpenAIError{Message: fmt.Sprintf("'%s' is not one of ['%s'] - 'size'", in.Size, strings.Join(sizes, "', '"))})
+			oaiInvalid(w, OpenAIError{Message: fmt.Sprintf("'%s' is not one of ['%s'] - 'size'", in.Size, strings.Join(sizes, "', '"))})
 		}
 		return
 	}
@@ -163,6 +157,5 @@ func (f *OpenAI) serveImages(w http.ResponseWriter, r *http.Request) {
 		u.TotalTokens = u.InputTokens + u.OutputTokens
 		out.Usage = &u
 	}
-	b, _ := json.Marshal(out)
-	oaiWriteRaw(w, &oaiRaw{200, "application/json", b})
+	oaiWriteJSON(w, out)
 }

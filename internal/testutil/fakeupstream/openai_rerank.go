@@ -60,26 +60,22 @@ func (f *OpenAI) serveRerank(w http.ResponseWriter, r *http.Request) {
 		Documents json.RawMessage `json:"documents"`
 		TopN      *int            `json:"top_n"`
 	}
-	bad := func(msg, param string) {
-		oaiWriteRaw(w, &oaiRaw{400, "application/json", []byte(OpenAIError{Message: msg, Type: "invalid_request_error", Param: param}.Body())})
-	}
-	if err := json.Unmarshal(body, &in); err != nil {
-		oaiWriteRaw(w, &oaiRaw{400, "application/json", []byte(OpenAIErrorBody(400))})
+	if !decodeBody(w, body, &in) {
 		return
 	}
 	var docs []string
 	switch {
 	case in.Model == "":
-		bad("you must provide a model parameter", "model")
+		oaiInvalid(w, OpenAIError{Message: "you must provide a model parameter", Param: "model"})
 		return
 	case in.Query == nil:
-		bad("'query' is a required property", "query")
+		oaiInvalid(w, OpenAIError{Message: "'query' is a required property", Param: "query"})
 		return
 	case json.Unmarshal(in.Documents, &docs) != nil || len(docs) == 0:
-		bad("'documents' must be a non-empty array of strings", "documents")
+		oaiInvalid(w, OpenAIError{Message: "'documents' must be a non-empty array of strings", Param: "documents"})
 		return
 	case in.TopN != nil && *in.TopN < 1:
-		bad("'top_n' must be at least 1", "top_n")
+		oaiInvalid(w, OpenAIError{Message: "'top_n' must be at least 1", Param: "top_n"})
 		return
 	}
 	type result struct {
@@ -108,6 +104,5 @@ func (f *OpenAI) serveRerank(w http.ResponseWriter, r *http.Request) {
 	if in.TopN != nil && *in.TopN < len(out.Results) {
 		out.Results = out.Results[:*in.TopN]
 	}
-	b, _ := json.Marshal(out)
-	oaiWriteRaw(w, &oaiRaw{200, "application/json", b})
+	oaiWriteJSON(w, out)
 }

@@ -1,10 +1,12 @@
 // Package familytest is the shared test harness of the InvokeModel family
-// format packages (nova, titan, llama, mistral, cohere): request goldens,
+// format packages (nova, titan, llama, mistral, cohere, deepseek, the
+// embedding, rerank and image bodies): request goldens,
 // invalid-request goldens, fuzz seeds and property, and response and
 // stream goldens over the same canonical answers. Import it from tests only.
 package familytest
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"os"
@@ -23,16 +25,38 @@ type Decode func(body []byte) (*canon.Request, error)
 // DecodeGolden checks testdata/request/<case>.wire.json (a body as a
 // client sends it) against <case>.canon.json.
 func DecodeGolden(t *testing.T, decode Decode) {
+	RequestGolden(t, func(t *testing.T, _ string, body []byte) []byte {
+		req, err := decode(body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return golden.JSON(t, req)
+	})
+}
+
+// RequestGolden is DecodeGolden for a decoder of any result type: got
+// decodes the body of file, a case's path (whose name may pick the model),
+// and returns what <case>.canon.json holds for it.
+func RequestGolden(t *testing.T, got func(t *testing.T, file string, body []byte) []byte) {
 	for _, f := range golden.Glob(t, "testdata/request/*.wire.json") {
 		t.Run(filepath.Base(f), func(t *testing.T) {
 			body, _ := os.ReadFile(f)
-			req, err := decode(body)
-			if err != nil {
-				t.Fatal(err)
-			}
-			golden.Assert(t, strings.TrimSuffix(f, ".wire.json")+".canon.json", golden.JSON(t, req))
+			golden.Assert(t, strings.TrimSuffix(f, ".wire.json")+".canon.json", got(t, f, body))
 		})
 	}
+}
+
+// ImageRequestJSON is what an image family's request golden holds for
+// req, decoded from body for model: the canonical request without its
+// native body, which must be body itself, for model and family.
+func ImageRequestJSON(t *testing.T, req *canon.ImageRequest, body []byte, model, family string) []byte {
+	t.Helper()
+	if !bytes.Equal(req.Native, body) || req.NativeFamily != family || req.Model != model {
+		t.Errorf("native %q family %q model %q", req.Native, req.NativeFamily, req.Model)
+	}
+	r := *req
+	r.Native = nil
+	return golden.JSON(t, &r)
 }
 
 // DecodeInvalid checks that testdata/request/invalid/<case>.wire.json is
@@ -43,10 +67,16 @@ func DecodeInvalid(t *testing.T, decode Decode) {
 
 // InvalidGolden is DecodeInvalid for a decoder of any result type.
 func InvalidGolden(t *testing.T, decode func(body []byte) error) {
+	InvalidFiles(t, func(_ *testing.T, _ string, body []byte) error { return decode(body) })
+}
+
+// InvalidFiles is InvalidGolden for a decoder that is also given the
+// case's path, whose name may pick the model, and its subtest.
+func InvalidFiles(t *testing.T, decode func(t *testing.T, file string, body []byte) error) {
 	for _, f := range golden.Glob(t, "testdata/request/invalid/*.wire.json") {
 		t.Run(filepath.Base(f), func(t *testing.T) {
 			body, _ := os.ReadFile(f)
-			err := decode(body)
+			err := decode(t, f, body)
 			var ae *apierr.Error
 			if !errors.As(err, &ae) || ae.Kind != apierr.Validation {
 				t.Fatalf("err = %v, want a Validation error", err)
@@ -56,15 +86,18 @@ func InvalidGolden(t *testing.T, decode func(body []byte) error) {
 	}
 }
 
+// SeedFiles are the request goldens, valid and invalid: the fuzz seeds.
+func SeedFiles(f *testing.F) []string {
+	return append(golden.Glob(f, "testdata/request/*.wire.json"), golden.Glob(f, "testdata/request/invalid/*.wire.json")...)
+}
+
 // Fuzz seeds f with every request under testdata and checks the decoder's
 // properties: no panic, only Validation errors, and an accepted
 // conversation starts with a user turn.
 func Fuzz(f *testing.F, decode Decode) {
-	for _, pat := range []string{"testdata/request/*.wire.json", "testdata/request/invalid/*.wire.json"} {
-		for _, file := range golden.Glob(f, pat) {
-			b, _ := os.ReadFile(file)
-			f.Add(b)
-		}
+	for _, file := range SeedFiles(f) {
+		b, _ := os.ReadFile(file)
+		f.Add(b)
 	}
 	f.Fuzz(func(t *testing.T, in []byte) {
 		req, err := decode(in)

@@ -3,6 +3,7 @@
 package golden
 
 import (
+	"bytes"
 	"encoding/json"
 	"flag"
 	"os"
@@ -65,6 +66,28 @@ func JSON(t testing.TB, v any) []byte {
 	}
 	out, _ := json.MarshalIndent(prune(tree), "", "  ")
 	return append(out, '\n')
+}
+
+// Indent is v as indented JSON ending with a newline, every member kept
+// (JSON leaves the empty ones out).
+func Indent(t testing.TB, v any) []byte {
+	t.Helper()
+	b, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return append(b, '\n')
+}
+
+// IndentJSON is the JSON text b indented, ending with a newline (unlike
+// Indent of a json.RawMessage, it leaves <, > and & as they are).
+func IndentJSON(t testing.TB, b []byte) []byte {
+	t.Helper()
+	var out bytes.Buffer
+	if err := json.Indent(&out, b, "", "  "); err != nil {
+		t.Fatalf("%v: %s", err, b)
+	}
+	return append(out.Bytes(), '\n')
 }
 
 func prune(v any) any {
