@@ -56,8 +56,10 @@ type Conversation interface {
 // Fail, in the shape's own error format.
 func Handle(api string, gw Conversation, s Shape, log *slog.Logger) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ctx := context.WithValue(r.Context(), apiKey{}, api)
-		r = r.WithContext(ctx)
+		ctx := withAPI(r.Context(), api)
+		if ctx != r.Context() {
+			r = r.WithContext(ctx)
+		}
 		req, err := s.Decode(r)
 		if err != nil {
 			logError(ctx, log, err)
@@ -86,6 +88,17 @@ func Handle(api string, gw Conversation, s Shape, log *slog.Logger) http.Handler
 }
 
 type apiKey struct{}
+
+// withAPI returns ctx naming the operation api. A request context from
+// Middleware takes the name in place, saving a context and a copy of the
+// request; any other gets a context.WithValue.
+func withAPI(ctx context.Context, api string) context.Context {
+	if st, ok := ctx.Value(stateKey{}).(*requestCtx); ok && (st.api == "" || st.api == api) {
+		st.api = api
+		return ctx
+	}
+	return context.WithValue(ctx, apiKey{}, api)
+}
 
 // API returns the operation name Handle gave the request ("" outside one).
 func API(ctx context.Context) string {

@@ -17,6 +17,40 @@ func RequestID(ctx context.Context) string {
 	return id
 }
 
+// requestState is what the middleware keeps for one request, in one
+// allocation: the status writer, the id header's value and the context
+// carrying the id (and the operation, once Handle names it) where
+// context.WithValue would take one allocation for each value.
+type requestState struct {
+	statusWriter
+	ids [1]string
+	ctx requestCtx
+}
+
+// requestCtx is the request context the middleware hands on: the
+// server's, with the values of ctxKey and apiKey.
+type requestCtx struct {
+	context.Context
+	id  string
+	api string // set by Handle, before any other goroutine sees the context
+}
+
+type stateKey struct{}
+
+func (c *requestCtx) Value(key any) any {
+	switch key.(type) {
+	case ctxKey:
+		return c.id
+	case apiKey:
+		if c.api != "" {
+			return c.api
+		}
+	case stateKey:
+		return c
+	}
+	return c.Context.Value(key)
+}
+
 func newRequestID() string {
 	var b [16]byte
 	_, _ = rand.Read(b[:])
@@ -43,14 +77,15 @@ func Middleware(next http.Handler, log *slog.Logger) http.Handler {
 		start := time.Now()
 		id := newRequestID()
 		h := w.Header()
+		st := &requestState{statusWriter: statusWriter{ResponseWriter: w}, ids: [1]string{id}}
+		st.ctx = requestCtx{Context: r.Context(), id: id}
 		// Canonical keys set directly, sharing one value slice (capped at
 		// length one, so an Add copies): Header.Set would canonicalize both
 		// keys and allocate a slice for each on every request.
-		ids := []string{id}
-		h["X-Amzn-Requestid"] = ids
-		h["X-Request-Id"] = ids
-		r = r.WithContext(context.WithValue(r.Context(), ctxKey{}, id))
-		rw := &statusWriter{ResponseWriter: w}
+		h["X-Amzn-Requestid"] = st.ids[:]
+		h["X-Request-Id"] = st.ids[:]
+		r = r.WithContext(&st.ctx)
+		rw := &st.statusWriter
 		defer func() {
 			if p := recover(); p != nil {
 				if p == http.ErrAbortHandler {

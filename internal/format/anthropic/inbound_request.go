@@ -46,18 +46,16 @@ func decodeRequest(body []byte, needMaxTokens bool) (*MessagesRequest, error) {
 	if len(body) == 0 || body[0] != '{' {
 		return nil, apierr.Validationf("There was an error parsing the body of your request: the body must be a JSON object.")
 	}
+	// One decode: decode, unlike json.Unmarshal into a MessagesRequest,
+	// does not check the syntax twice, and it reports max_tokens's raw
+	// value on the way.
 	var r MessagesRequest
-	if err := json.Unmarshal(body, &r); err != nil {
+	maxTokens, err := r.decode(body)
+	if err != nil {
 		return nil, apierr.Wrap(apierr.Validation, err, "There was an error parsing the body of your request: %s", jsonProblem(err))
 	}
-	if needMaxTokens {
-		var probe struct {
-			MaxTokens json.RawMessage `json:"max_tokens"`
-		}
-		_ = json.Unmarshal(body, &probe)
-		if len(probe.MaxTokens) == 0 || string(probe.MaxTokens) == "null" {
-			return nil, apierr.Validationf("max_tokens: Field required")
-		}
+	if needMaxTokens && (len(maxTokens) == 0 || string(maxTokens) == "null") {
+		return nil, apierr.Validationf("max_tokens: Field required")
 	}
 	return &r, nil
 }

@@ -28,7 +28,8 @@ func NewMessageID() string {
 // is the id the client asked for (Anthropic echoes the request's model).
 // The id is fresh; callers that streamed the same answer reuse theirs.
 func ResponseFromCanon(resp *canon.Response, model string) *MessagesResponse {
-	out := &MessagesResponse{ID: NewMessageID(), Type: "message", Role: "assistant", Model: model, Content: Blocks{}}
+	out := &MessagesResponse{ID: NewMessageID(), Type: "message", Role: "assistant", Model: model,
+		Content: make(Blocks, 0, len(resp.Message.Content))}
 	for _, b := range resp.Message.Content {
 		switch b.Type {
 		case canon.BlockText:

@@ -159,7 +159,7 @@ func systemFromCanon(blocks []canon.Block) (Blocks, error) {
 }
 
 func messagesFromCanon(msgs []canon.Message) ([]Message, error) {
-	var out []Message
+	out := make([]Message, 0, len(msgs))
 	for mi, m := range msgs {
 		if m.Role != canon.RoleUser && m.Role != canon.RoleAssistant {
 			return nil, apierr.Validationf("message %d: role %q is not user or assistant", mi, m.Role)
@@ -168,7 +168,7 @@ func messagesFromCanon(msgs []canon.Message) ([]Message, error) {
 		// user/assistant alternation Anthropic requires.
 		fresh := len(out) == 0 || out[len(out)-1].Role != string(m.Role)
 		if fresh {
-			out = append(out, Message{Role: string(m.Role)})
+			out = append(out, Message{Role: string(m.Role), Content: make(Blocks, 0, len(m.Content))})
 		}
 		cur := &out[len(out)-1]
 		for bi, b := range m.Content {

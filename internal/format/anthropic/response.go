@@ -7,6 +7,7 @@ import (
 
 	"github.com/basalt-gateway/basalt/internal/apierr"
 	"github.com/basalt-gateway/basalt/internal/canon"
+	"github.com/basalt-gateway/basalt/internal/format/jsonbytes"
 )
 
 // ResponseOptions carries what the caller's request asked of the answer.
@@ -19,14 +20,23 @@ type ResponseOptions struct {
 // DecodeResponse parses a unary Messages answer. A body that is an error
 // object (some proxies answer 200 with one) becomes that error.
 func DecodeResponse(data []byte) (*MessagesResponse, error) {
-	var resp MessagesResponse
-	if err := json.Unmarshal(data, &resp); err != nil {
-		return nil, apierr.Wrap(apierr.ModelError, err, "the upstream returned a malformed Messages response")
+	if resp, ok := decodeResponseFast(data); ok {
+		if resp.Type == EventError {
+			return nil, ErrorFromEvent(data)
+		}
+		return resp, nil
+	}
+	resp := new(MessagesResponse)
+	if !jsonbytes.Decode(data, resp) {
+		*resp = MessagesResponse{}
+		if err := json.Unmarshal(data, resp); err != nil {
+			return nil, apierr.Wrap(apierr.ModelError, err, "the upstream returned a malformed Messages response")
+		}
 	}
 	if resp.Type == EventError {
 		return nil, ErrorFromEvent(data)
 	}
-	return &resp, nil
+	return resp, nil
 }
 
 // ResponseToCanon converts a unary answer. Blocks canon cannot carry

@@ -16,6 +16,8 @@ import (
 	"slices"
 	"strings"
 	"sync"
+
+	"github.com/basalt-gateway/basalt/internal/format/jsonbytes"
 )
 
 // Content block types.
@@ -145,25 +147,56 @@ var requestKeys = sync.OnceValue(func() map[string]bool {
 
 // UnmarshalJSON decodes the modelled fields and keeps every other key in Extra.
 func (r *MessagesRequest) UnmarshalJSON(data []byte) error {
-	var p plainRequest
-	if err := json.Unmarshal(data, &p); err != nil {
+	p := new(MessagesRequest)
+	if _, err := p.decode(data); err != nil {
 		return err
 	}
-	var all map[string]json.RawMessage
-	if err := json.Unmarshal(data, &all); err != nil {
-		return err
-	}
-	known := requestKeys()
-	for k, v := range all {
-		if !known[k] {
-			if p.Extra == nil {
-				p.Extra = map[string]json.RawMessage{}
-			}
-			p.Extra[k] = v
+	*r = *p
+	return nil
+}
+
+// decode is UnmarshalJSON into r, which must be zero, and also returns
+// the raw value encoding/json would decode into a max_tokens field (that
+// of the last key equal to it without regard to case), so that
+// decodeRequest can tell an absent max_tokens from a zero one. The other
+// keys are read off the text, once it is known to be valid, rather than
+// by decoding it again into a map: the last of duplicate keys wins either
+// way.
+func (r *MessagesRequest) decode(data []byte) (maxTokens []byte, err error) {
+	p := (*plainRequest)(r)
+	if !jsonbytes.Decode(data, p) {
+		*p = plainRequest{}
+		if err := json.Unmarshal(data, p); err != nil {
+			return nil, err
 		}
 	}
-	*r = MessagesRequest(p)
-	return nil
+	known := requestKeys()
+	m, _ := jsonbytes.Object(data) // empty for null
+	for {
+		k, v, ok := m.Next()
+		if !ok {
+			break
+		}
+		key, plain := jsonbytes.Plain(k)
+		if !plain {
+			s, ok := jsonbytes.String(k)
+			if !ok {
+				continue
+			}
+			key = []byte(s)
+		}
+		if bytes.EqualFold(key, []byte("max_tokens")) {
+			maxTokens = v
+		}
+		if known[string(key)] {
+			continue
+		}
+		if p.Extra == nil {
+			p.Extra = map[string]json.RawMessage{}
+		}
+		p.Extra[string(key)] = append(json.RawMessage(nil), v...)
+	}
+	return maxTokens, nil
 }
 
 // Message is one turn.
@@ -181,6 +214,12 @@ type Blocks []ContentBlock
 func (b *Blocks) UnmarshalJSON(data []byte) error {
 	data = bytes.TrimSpace(data)
 	if len(data) > 0 && data[0] == '"' {
+		if p, ok := jsonbytes.Plain(data); ok {
+			// Most string content has no escapes: its text is its
+			// bytes, with no decoder to set up.
+			*b = Blocks{{Type: BlockText, Text: string(p)}}
+			return nil
+		}
 		var s string
 		if err := json.Unmarshal(data, &s); err != nil {
 			return err
@@ -188,12 +227,48 @@ func (b *Blocks) UnmarshalJSON(data []byte) error {
 		*b = Blocks{{Type: BlockText, Text: s}}
 		return nil
 	}
-	var list []ContentBlock
-	if err := json.Unmarshal(data, &list); err != nil {
-		return err
+	// The list is decoded as plain blocks, in one decode, rather than
+	// through ContentBlock.UnmarshalJSON, which would set up a decoder
+	// (and check the syntax again) for every block; the raw JSON that
+	// method keeps for unmodelled types is read off the text. A list that
+	// fails to decode is decoded again the other way, for its error.
+	var plain []plainBlock
+	if !jsonbytes.Decode(data, &plain) {
+		plain = nil
+		if json.Unmarshal(data, &plain) != nil {
+			var list []ContentBlock
+			if err := json.Unmarshal(data, &list); err != nil {
+				return err
+			}
+			*b = list
+			return nil
+		}
+	}
+	if plain == nil {
+		*b = nil
+		return nil
+	}
+	list := make(Blocks, len(plain))
+	elems, _ := jsonbytes.Array(data)
+	for i := range plain {
+		raw, _ := elems.Next()
+		list[i] = ContentBlock(plain[i])
+		if !modelledBlock(plain[i].Type) {
+			list[i].Raw = append(json.RawMessage(nil), raw...)
+		}
 	}
 	*b = list
 	return nil
+}
+
+// modelledBlock reports whether ContentBlock's fields model a block type;
+// blocks of other types keep their JSON in Raw.
+func modelledBlock(typ string) bool {
+	switch typ {
+	case BlockText, BlockImage, BlockDocument, BlockToolUse, BlockToolResult, BlockThinking, BlockRedactedThinking:
+		return true
+	}
+	return false
 }
 
 // ContentBlock is one member of the content union, flattened: Type says
@@ -242,9 +317,7 @@ func (c *ContentBlock) UnmarshalJSON(data []byte) error {
 	if err := json.Unmarshal(data, &p); err != nil {
 		return err
 	}
-	switch p.Type {
-	case BlockText, BlockImage, BlockDocument, BlockToolUse, BlockToolResult, BlockThinking, BlockRedactedThinking:
-	default:
+	if !modelledBlock(p.Type) {
 		p.Raw = append(json.RawMessage(nil), data...)
 	}
 	*c = ContentBlock(p)
@@ -258,6 +331,12 @@ func (c ContentBlock) MarshalJSON() ([]byte, error) {
 	cc := c.CacheControl
 	switch c.Type {
 	case BlockText:
+		if len(c.Citations) == 0 && cc == nil {
+			// The common block, written directly: the bytes json.Marshal
+			// writes for the struct below without its encoder's setup.
+			b := append(make([]byte, 0, len(c.Text)+24), `{"type":"text","text":`...)
+			return append(jsonbytes.AppendString(b, c.Text), '}'), nil
+		}
 		return json.Marshal(struct {
 			Type         string          `json:"type"`
 			Text         string          `json:"text"`

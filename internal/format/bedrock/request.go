@@ -13,6 +13,7 @@ import (
 
 	"github.com/basalt-gateway/basalt/internal/apierr"
 	"github.com/basalt-gateway/basalt/internal/canon"
+	"github.com/basalt-gateway/basalt/internal/format/jsonbytes"
 )
 
 var (
@@ -41,16 +42,22 @@ func set(vals ...string) map[string]bool {
 // canonical request for modelID. Every problem is an apierr Validation
 // error whose message says what to fix, in Bedrock's style.
 func DecodeRequest(modelID string, body []byte) (*canon.Request, error) {
-	var wire ConverseRequest
+	// A pooled decoder (no setup to pay for) decodes every valid body; a
+	// body it refuses is decoded again by a fresh one, for the error.
+	wire := new(ConverseRequest)
+	if jsonbytes.DecodeKnown(body, wire) {
+		return ToCanon(modelID, wire)
+	}
+	*wire = ConverseRequest{}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
-	if err := dec.Decode(&wire); err != nil {
+	if err := dec.Decode(wire); err != nil {
 		return nil, malformed(err)
 	}
 	if dec.More() {
 		return nil, apierr.Validationf("Malformed input request: the body holds more than one JSON value, please reformat your input and try again.")
 	}
-	return ToCanon(modelID, &wire)
+	return ToCanon(modelID, wire)
 }
 
 func malformed(err error) error {
@@ -108,8 +115,11 @@ func ToCanon(modelID string, w *ConverseRequest) (*canon.Request, error) {
 		}
 	}
 	var toolUses map[string]bool // ids from the previous assistant turn (nil: none)
+	req.Messages = make([]canon.Message, 0, len(w.Messages))
 	for i, m := range w.Messages {
-		path := "messages." + strconv.Itoa(i) // not fmt: this runs for every message
+		// The path names the message in errors only, so it is built when
+		// one is reported, not for every message of every request.
+		path := func() string { return "messages." + strconv.Itoa(i) }
 		var role canon.Role
 		switch m.Role {
 		case "user":
@@ -117,7 +127,7 @@ func ToCanon(modelID string, w *ConverseRequest) (*canon.Request, error) {
 		case "assistant":
 			role = canon.RoleAssistant
 		default:
-			v.fail("%s.role: value %q is not valid; it must be one of user, assistant", path, m.Role)
+			v.fail("%s.role: value %q is not valid; it must be one of user, assistant", path(), m.Role)
 			continue
 		}
 		if i == 0 && role != canon.RoleUser {
@@ -126,15 +136,21 @@ func ToCanon(modelID string, w *ConverseRequest) (*canon.Request, error) {
 		if i > 0 && w.Messages[i-1].Role == m.Role {
 			v.fail("A conversation must alternate between user and assistant roles. Make sure the conversation alternates between user and assistant roles and try again.")
 		}
-		msg := canon.Message{Role: role}
+		msg := canon.Message{Role: role, Content: make([]canon.Block, 0, len(m.Content))}
 		for j, cb := range m.Content {
-			b, ok := v.contentBlock(path+".content."+strconv.Itoa(j), role, cb)
+			var b canon.Block
+			var ok bool
+			if cb.onlyText() {
+				b, ok = textBlock(*cb.Text) // no check that needs the path
+			} else {
+				b, ok = v.contentBlock(path()+".content."+strconv.Itoa(j), role, cb)
+			}
 			if ok {
 				msg.Content = append(msg.Content, b)
 			}
 		}
 		if len(msg.Content) == 0 && len(v.errs) == 0 {
-			v.fail("The content field in the Message object at %s is empty. Add a ContentBlock object to the content field and try again.", path)
+			v.fail("The content field in the Message object at %s is empty. Add a ContentBlock object to the content field and try again.", path())
 		}
 		var nextUses map[string]bool // made on the first toolUse: most turns have none
 		for _, b := range msg.Content {
@@ -146,7 +162,7 @@ func ToCanon(modelID string, w *ConverseRequest) (*canon.Request, error) {
 				nextUses[b.ToolUse.ID] = true
 			case canon.BlockToolResult:
 				if !toolUses[b.ToolResult.ToolUseID] {
-					v.fail("%s: the toolResult with toolUseId %q does not answer a toolUse of the previous assistant turn", path, b.ToolResult.ToolUseID)
+					v.fail("%s: the toolResult with toolUseId %q does not answer a toolUse of the previous assistant turn", path(), b.ToolResult.ToolUseID)
 				}
 			}
 		}
@@ -249,6 +265,23 @@ func count(bs ...bool) int {
 	return n
 }
 
+// onlyText reports whether the block is a text block and nothing else.
+func (cb *ContentBlock) onlyText() bool {
+	return cb.Text != nil && cb.Image == nil && cb.Document == nil && cb.Video == nil && cb.Audio == nil &&
+		cb.ToolUse == nil && cb.ToolResult == nil && cb.GuardContent == nil && cb.CachePoint == nil &&
+		cb.ReasoningContent == nil && len(cb.CitationsContent) == 0 && len(cb.SearchResult) == 0
+}
+
+// textBlock is a text content block; blank text is dropped without an
+// error: clients replaying an assistant turn that only called tools often
+// carry an empty text block, and it holds nothing.
+func textBlock(text string) (canon.Block, bool) {
+	if strings.TrimSpace(text) == "" {
+		return canon.Block{}, false
+	}
+	return canon.TextBlock(text), true
+}
+
 func (v *validator) contentBlock(path string, role canon.Role, cb ContentBlock) (canon.Block, bool) {
 	n := count(cb.Text != nil, cb.Image != nil, cb.Document != nil, cb.Video != nil, cb.Audio != nil,
 		cb.ToolUse != nil, cb.ToolResult != nil, cb.GuardContent != nil, cb.CachePoint != nil,
@@ -259,13 +292,7 @@ func (v *validator) contentBlock(path string, role canon.Role, cb ContentBlock) 
 	}
 	switch {
 	case cb.Text != nil:
-		if strings.TrimSpace(*cb.Text) == "" {
-			// Clients replaying an assistant turn that only called tools
-			// often carry an empty text block; it holds nothing, so drop it
-			// rather than fail the whole request.
-			return canon.Block{}, false
-		}
-		return canon.TextBlock(*cb.Text), true
+		return textBlock(*cb.Text)
 	case cb.Image != nil:
 		m, ok := v.media(path+".image", cb.Image.Format, cb.Image.Source, imageFormats)
 		return canon.Block{Type: canon.BlockImage, Image: m}, ok

@@ -10,6 +10,7 @@ import (
 
 	"github.com/basalt-gateway/basalt/internal/apierr"
 	"github.com/basalt-gateway/basalt/internal/canon"
+	"github.com/basalt-gateway/basalt/internal/format/jsonbytes"
 )
 
 // This file is the inbound direction: a Chat Completions request as a
@@ -39,35 +40,34 @@ var (
 // it. Malformed JSON, values of the wrong type and unknown keys inside
 // messages, parts or tools are *apierr.Error of kind Validation; unknown
 // top-level keys are kept in Extra for RequestToCanon to judge.
+//
+// The body is decoded once, into the struct (which checks its syntax
+// too); the keys a struct decode cannot report, unknown ones at the top
+// level and inside messages, parts and tools, are read off the validated
+// text with jsonbytes instead of decoding the body again into maps.
 func DecodeRequest(body []byte) (*ChatRequest, error) {
 	body = bytes.TrimSpace(body)
 	if len(body) == 0 || body[0] != '{' {
 		return nil, apierr.Validationf("the request body must be a JSON object")
 	}
-	var top map[string]json.RawMessage
-	if err := json.Unmarshal(body, &top); err != nil {
-		return nil, jsonError(err)
+	in := new(inboundChat)
+	if !jsonbytes.Decode(body, in) {
+		*in = inboundChat{}
+		if err := json.Unmarshal(body, in); err != nil {
+			return nil, jsonError(err)
+		}
 	}
-	var in inboundChat
-	if err := json.Unmarshal(body, &in); err != nil {
-		return nil, jsonError(err)
-	}
-	out := ChatRequest(in.chatRequestNoMethods)
+	out := (*ChatRequest)(&in.chatRequestNoMethods) // the decoded struct itself, not a copy
 	stop, err := decodeStop(in.Stop)
 	if err != nil {
 		return nil, err
 	}
 	out.Stop = stop
-	for _, k := range knownRequestKeys {
-		delete(top, k)
-	}
-	if len(top) > 0 {
-		out.Extra = top
-	}
+	out.Extra = extraKeys(body)
 	if err := checkNestedKeys(body); err != nil {
 		return nil, err
 	}
-	return &out, nil
+	return out, nil
 }
 
 func decodeStop(raw json.RawMessage) ([]string, error) {
@@ -90,8 +90,172 @@ func decodeStop(raw json.RawMessage) ([]string, error) {
 }
 
 // checkNestedKeys refuses keys inside messages, content parts, tool calls
-// and tools that the conversion would otherwise drop without a word.
+// and tools that the conversion would otherwise drop without a word. It
+// reads the keys off body (which json.Unmarshal has accepted) and decodes
+// only an object holding a key it does not know, to judge it exactly as
+// checkNestedKeysDecoded does; a body where that function could see
+// something else is left to it: one with a key encoding/json would also
+// take for messages or tools (it matches without regard to case), or with
+// either twice (it merges the second list into the first).
 func checkNestedKeys(body []byte) error {
+	var msgs, tools []byte
+	top, _ := jsonbytes.Object(body)
+	for {
+		k, v, ok := top.Next()
+		if !ok {
+			break
+		}
+		key, plain := jsonbytes.Plain(k)
+		switch {
+		case plain && string(key) == "messages" && msgs == nil:
+			msgs = v
+		case plain && string(key) == "tools" && tools == nil:
+			tools = v
+		case !plain || bytes.EqualFold(key, []byte("messages")) || bytes.EqualFold(key, []byte("tools")):
+			// A second list, a case variant or a key spelt with escapes.
+			return checkNestedKeysDecoded(body)
+		}
+	}
+	list, ok := listOrNull(msgs)
+	if !ok {
+		return checkNestedKeysDecoded(body)
+	}
+	for i := 0; ; i++ {
+		m, more := list.Next()
+		if !more {
+			break
+		}
+		ok, err := checkMessageKeys(m, i)
+		if !ok {
+			return checkNestedKeysDecoded(body)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	if list, ok = listOrNull(tools); !ok {
+		return checkNestedKeysDecoded(body)
+	}
+	for i := 0; ; i++ {
+		t, more := list.Next()
+		if !more {
+			break
+		}
+		if err := checkObjectKeys(t, toolKeys, keyPath{"tools", "", i, 0}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// listOrNull iterates an array value; an absent or null one is empty. ok
+// is false for any other value.
+func listOrNull(v []byte) (jsonbytes.Elements, bool) {
+	if len(v) == 0 || jsonbytes.IsNull(v) {
+		return jsonbytes.Elements{}, true
+	}
+	return jsonbytes.Array(v)
+}
+
+// checkMessageKeys checks one element of messages, its content parts and
+// its tool calls. ok is false if the element is neither an object nor
+// null (which the typed decode has already refused).
+func checkMessageKeys(msg []byte, i int) (ok bool, err error) {
+	if jsonbytes.IsNull(msg) {
+		return true, nil
+	}
+	m, ok := jsonbytes.Object(msg)
+	if !ok {
+		return false, nil
+	}
+	var content, calls []byte
+	for {
+		k, v, more := m.Next()
+		if !more {
+			break
+		}
+		key, plain := jsonbytes.Plain(k)
+		if !plain || !messageKeys[string(key)] {
+			var mm map[string]json.RawMessage
+			if err := json.Unmarshal(msg, &mm); err != nil {
+				return true, jsonError(err)
+			}
+			if err := unknownKeys(mm, messageKeys, keyPath{"messages", "", i, 0}); err != nil {
+				return true, err
+			}
+			content, calls = mm["content"], mm["tool_calls"]
+			break
+		}
+		// The last of duplicate keys counts, as in a decoded map.
+		switch string(key) {
+		case "content":
+			content = v
+		case "tool_calls":
+			calls = v
+		}
+	}
+	if err := checkListKeys(content, partKeys, keyPath{"messages", "content", i, 0}); err != nil {
+		return true, err
+	}
+	return true, checkListKeys(calls, toolCallKeys, keyPath{"messages", "tool_calls", i, 0})
+}
+
+// checkListKeys checks the keys of each object in list, an array of
+// objects or nulls; any other value is not checked (content that is a
+// string, an array holding a string), as checkNestedKeysDecoded does.
+func checkListKeys(list []byte, allowed map[string]bool, where keyPath) error {
+	elems, ok := jsonbytes.Array(list)
+	if !ok {
+		return nil
+	}
+	for probe := elems; ; {
+		e, more := probe.Next()
+		if !more {
+			break
+		}
+		if e[0] != '{' && !jsonbytes.IsNull(e) {
+			return nil
+		}
+	}
+	for j := 0; ; j++ {
+		e, more := elems.Next()
+		if !more {
+			return nil
+		}
+		where.j = j
+		if err := checkObjectKeys(e, allowed, where); err != nil {
+			return err
+		}
+	}
+}
+
+// checkObjectKeys refuses the unknown keys of obj, an object or null. Only
+// an object with a key outside allowed (or spelt with escapes) is decoded,
+// so that duplicate keys and null values count as unknownKeys counts them.
+func checkObjectKeys(obj []byte, allowed map[string]bool, where keyPath) error {
+	m, ok := jsonbytes.Object(obj)
+	if !ok {
+		return nil
+	}
+	for {
+		k, _, more := m.Next()
+		if !more {
+			return nil
+		}
+		if key, plain := jsonbytes.Plain(k); plain && allowed[string(key)] {
+			continue
+		}
+		var mm map[string]json.RawMessage
+		if err := json.Unmarshal(obj, &mm); err != nil {
+			return jsonError(err)
+		}
+		return unknownKeys(mm, allowed, where)
+	}
+}
+
+// checkNestedKeysDecoded is checkNestedKeys by decoding the lists into
+// maps, for the bodies the scan leaves to it.
+func checkNestedKeysDecoded(body []byte) error {
 	var raw struct {
 		Messages []map[string]json.RawMessage `json:"messages"`
 		Tools    []map[string]json.RawMessage `json:"tools"`

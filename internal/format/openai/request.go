@@ -38,7 +38,7 @@ func RequestFromCanon(req *canon.Request, opts RequestOptions) (*ChatRequest, er
 	if req.Model == "" {
 		return nil, apierr.Validationf("the request names no model")
 	}
-	out := &ChatRequest{Model: req.Model, User: req.User}
+	out := &ChatRequest{Model: req.Model, User: req.User, Messages: make([]Message, 0, len(req.Messages)+1)}
 	switch req.ServiceTier {
 	case "default", "flex", "priority": // the tiers both APIs name alike
 		out.ServiceTier = req.ServiceTier
@@ -50,11 +50,10 @@ func RequestFromCanon(req *canon.Request, opts RequestOptions) (*ChatRequest, er
 		out.Messages = append(out.Messages, Message{Role: "system", Content: TextContent(sys)})
 	}
 	for i := range req.Messages {
-		msgs, err := messagesFromCanon(&req.Messages[i], i)
-		if err != nil {
+		var err error
+		if out.Messages, err = appendMessages(out.Messages, &req.Messages[i], i); err != nil {
 			return nil, err
 		}
-		out.Messages = append(out.Messages, msgs...)
 	}
 	if len(out.Messages) == 0 {
 		return nil, apierr.Validationf("the request has no message with content")
@@ -116,26 +115,32 @@ func appendNonBlank(texts []string, s string) []string {
 	return append(texts, s)
 }
 
-// messagesFromCanon turns one canonical turn into one or more OpenAI
+// appendMessages appends one canonical turn as one or more OpenAI
 // messages: tool results become role "tool" messages placed first, because
 // OpenAI wants them right after the assistant turn that made the calls.
-func messagesFromCanon(m *canon.Message, i int) ([]Message, error) {
+func appendMessages(dst []Message, m *canon.Message, i int) ([]Message, error) {
 	switch m.Role {
 	case canon.RoleUser:
-		return userMessages(m, i)
+		return appendUserMessages(dst, m, i)
 	case canon.RoleAssistant:
-		msg, err := assistantMessage(m, i)
-		if err != nil || msg == nil {
+		msg, ok, err := assistantMessage(m, i)
+		if err != nil {
 			return nil, err
 		}
-		return []Message{*msg}, nil
+		if ok {
+			dst = append(dst, msg)
+		}
+		return dst, nil
 	}
 	return nil, apierr.Validationf("messages[%d] has unknown role %q", i, m.Role)
 }
 
-func userMessages(m *canon.Message, i int) ([]Message, error) {
-	var out []Message
+func appendUserMessages(out []Message, m *canon.Message, i int) ([]Message, error) {
+	// The parts after the first go in a list; a turn of one part, the
+	// usual, needs none.
+	var first Part
 	var parts []Part
+	n := 0
 	for j, b := range m.Content {
 		switch b.Type {
 		case canon.BlockToolResult:
@@ -156,26 +161,34 @@ func userMessages(m *canon.Message, i int) ([]Message, error) {
 				return nil, err
 			}
 			if ok {
-				parts = append(parts, p)
+				switch n {
+				case 0:
+					first = p
+				case 1:
+					parts = append(parts, first, p)
+				default:
+					parts = append(parts, p)
+				}
+				n++
 			}
 		}
 	}
-	if len(parts) > 0 {
-		out = append(out, Message{Role: "user", Content: contentFromParts(parts)})
+	switch {
+	case n == 1 && first.Type == "text":
+		// A lone text part goes as a plain string, the form every
+		// OpenAI-compatible server accepts.
+		out = append(out, Message{Role: "user", Content: TextContent(first.Text)})
+	case n == 1:
+		out = append(out, Message{Role: "user", Content: Content{Parts: []Part{first}}})
+	case n > 1:
+		out = append(out, Message{Role: "user", Content: Content{Parts: parts}})
 	}
 	return out, nil
 }
 
-// contentFromParts sends a lone text part as a plain string, the form every
-// OpenAI-compatible server accepts.
-func contentFromParts(parts []Part) Content {
-	if len(parts) == 1 && parts[0].Type == "text" {
-		return TextContent(parts[0].Text)
-	}
-	return Content{Parts: parts}
-}
-
-func assistantMessage(m *canon.Message, i int) (*Message, error) {
+// assistantMessage converts an assistant turn; ok is false for a turn with
+// nothing to send (one that held only reasoning).
+func assistantMessage(m *canon.Message, i int) (msg Message, ok bool, err error) {
 	var texts []string
 	var calls []ToolCall
 	for j, b := range m.Content {
@@ -185,22 +198,22 @@ func assistantMessage(m *canon.Message, i int) (*Message, error) {
 		case canon.BlockToolUse:
 			tc, err := toolCallFromCanon(b.ToolUse, i, j)
 			if err != nil {
-				return nil, err
+				return Message{}, false, err
 			}
 			calls = append(calls, tc)
 		case canon.BlockReasoning, canon.BlockCachePoint:
 		default:
-			return nil, apierr.Validationf("messages[%d].content[%d]: an assistant turn of an OpenAI Chat Completions upstream cannot contain %s", i, j, b.Type)
+			return Message{}, false, apierr.Validationf("messages[%d].content[%d]: an assistant turn of an OpenAI Chat Completions upstream cannot contain %s", i, j, b.Type)
 		}
 	}
 	if len(texts) == 0 && len(calls) == 0 {
-		return nil, nil // e.g. a turn that held only reasoning
+		return Message{}, false, nil // e.g. a turn that held only reasoning
 	}
-	msg := &Message{Role: "assistant", ToolCalls: calls}
+	msg = Message{Role: "assistant", ToolCalls: calls}
 	if len(texts) > 0 {
 		msg.Content = TextContent(strings.Join(texts, "\n"))
 	}
-	return msg, nil
+	return msg, true, nil
 }
 
 func toolCallFromCanon(tu *canon.ToolUse, i, j int) (ToolCall, error) {

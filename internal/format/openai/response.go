@@ -8,17 +8,24 @@ import (
 
 	"github.com/basalt-gateway/basalt/internal/apierr"
 	"github.com/basalt-gateway/basalt/internal/canon"
+	"github.com/basalt-gateway/basalt/internal/format/jsonbytes"
 )
 
 // ParseResponse decodes a unary response body. A body that is not a chat
 // completion is an *apierr.Error of kind ModelError: the upstream broke its
 // contract, not the client.
 func ParseResponse(body []byte) (*ChatResponse, error) {
-	var resp ChatResponse
-	if err := json.Unmarshal(body, &resp); err != nil {
-		return nil, apierr.Wrap(apierr.ModelError, err, "the upstream answered with a body that is not a chat completion")
+	if resp, ok := parseResponseFast(body); ok {
+		return resp, nil
 	}
-	return &resp, nil
+	resp := new(ChatResponse)
+	if !jsonbytes.Decode(body, resp) {
+		*resp = ChatResponse{}
+		if err := json.Unmarshal(body, resp); err != nil {
+			return nil, apierr.Wrap(apierr.ModelError, err, "the upstream answered with a body that is not a chat completion")
+		}
+	}
+	return resp, nil
 }
 
 // ResponseToCanon converts a unary answer. Only choice 0 is read, since

@@ -14,6 +14,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"sort"
+
+	"github.com/basalt-gateway/basalt/internal/format/jsonbytes"
 )
 
 // ChatRequest is the body of POST /chat/completions.
@@ -93,21 +95,15 @@ func (r ChatRequest) MarshalJSON() ([]byte, error) {
 
 // UnmarshalJSON decodes the known fields and keeps every other key in Extra.
 func (r *ChatRequest) UnmarshalJSON(data []byte) error {
-	var known chatRequestNoMethods
-	if err := json.Unmarshal(data, &known); err != nil {
-		return err
+	known := new(chatRequestNoMethods)
+	if !jsonbytes.Decode(data, known) {
+		*known = chatRequestNoMethods{}
+		if err := json.Unmarshal(data, known); err != nil {
+			return err
+		}
 	}
-	var all map[string]json.RawMessage
-	if err := json.Unmarshal(data, &all); err != nil {
-		return err
-	}
-	for _, k := range knownRequestKeys {
-		delete(all, k)
-	}
-	*r = ChatRequest(known)
-	if len(all) > 0 {
-		r.Extra = all
-	}
+	*r = ChatRequest(*known)
+	r.Extra = extraKeys(data)
 	return nil
 }
 
@@ -116,6 +112,42 @@ var knownRequestKeys = []string{
 	"stop", "seed", "n", "frequency_penalty", "presence_penalty", "stream", "stream_options",
 	"tools", "tool_choice", "parallel_tool_calls", "reasoning_effort", "response_format", "user",
 	"service_tier",
+}
+
+var knownRequestKeySet = func() map[string]bool {
+	m := make(map[string]bool, len(knownRequestKeys))
+	for _, k := range knownRequestKeys {
+		m[k] = true
+	}
+	return m
+}()
+
+// extraKeys returns the members of the object data (which json.Unmarshal
+// has accepted) whose keys are not knownRequestKeys, or nil: what decoding
+// it into a map[string]json.RawMessage and deleting the known keys leaves
+// (the last of duplicate keys wins), read off the text instead.
+func extraKeys(data []byte) map[string]json.RawMessage {
+	var extra map[string]json.RawMessage
+	m, _ := jsonbytes.Object(data)
+	for {
+		k, v, ok := m.Next()
+		if !ok {
+			return extra
+		}
+		var key string
+		if p, ok := jsonbytes.Plain(k); ok {
+			if knownRequestKeySet[string(p)] {
+				continue
+			}
+			key = string(p)
+		} else if key, ok = jsonbytes.String(k); !ok || knownRequestKeySet[key] {
+			continue
+		}
+		if extra == nil {
+			extra = map[string]json.RawMessage{}
+		}
+		extra[key] = append(json.RawMessage(nil), v...)
+	}
 }
 
 // StreamOptions is the request's stream_options.
@@ -155,7 +187,8 @@ func (c Content) IsNull() bool { return c.Text == nil && c.Parts == nil }
 func (c Content) MarshalJSON() ([]byte, error) {
 	switch {
 	case c.Text != nil:
-		return json.Marshal(*c.Text)
+		// What json.Marshal writes, without its encoder's setup.
+		return jsonbytes.AppendString(make([]byte, 0, len(*c.Text)+2), *c.Text), nil
 	case c.Parts != nil:
 		return json.Marshal(c.Parts)
 	}
@@ -170,6 +203,13 @@ func (c *Content) UnmarshalJSON(data []byte) error {
 	case bytes.Equal(data, []byte("null")):
 		return nil
 	case len(data) > 0 && data[0] == '"':
+		if p, ok := jsonbytes.Plain(data); ok {
+			// Most content is a string without escapes: its text is
+			// its bytes, with no decoder to set up.
+			s := string(p)
+			c.Text = &s
+			return nil
+		}
 		var s string
 		if err := json.Unmarshal(data, &s); err != nil {
 			return err
@@ -178,8 +218,11 @@ func (c *Content) UnmarshalJSON(data []byte) error {
 		return nil
 	}
 	parts := []Part{}
-	if err := json.Unmarshal(data, &parts); err != nil {
-		return err
+	if !jsonbytes.Decode(data, &parts) {
+		parts = []Part{}
+		if err := json.Unmarshal(data, &parts); err != nil {
+			return err
+		}
 	}
 	c.Parts = parts
 	return nil

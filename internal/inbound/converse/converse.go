@@ -3,7 +3,6 @@
 package converse
 
 import (
-	"encoding/json"
 	"net/http"
 	"strconv"
 	"unicode"
@@ -67,7 +66,9 @@ func truncate(s string) string {
 
 // NewEncoder returns the unary Converse encoder.
 func (Shape) NewEncoder(w http.ResponseWriter, r *http.Request, req *canon.Request) server.Encoder {
-	return &unary{w: w, acc: canon.NewAccumulator()}
+	u := &unary{w: w}
+	u.acc = *canon.NewAccumulator() // in the encoder's allocation, copied before its first use
+	return u
 }
 
 // WriteError answers with err as Bedrock does.
@@ -91,7 +92,7 @@ func WriteError(w http.ResponseWriter, err error) {
 
 type unary struct {
 	w     http.ResponseWriter
-	acc   *canon.Accumulator
+	acc   canon.Accumulator
 	wrote bool
 }
 
@@ -107,13 +108,17 @@ func (u *unary) Finish() error {
 	if err != nil {
 		return apierr.Wrap(apierr.ModelStreamError, err, "the model's answer was incomplete")
 	}
-	body, err := json.Marshal(bedrock.FromCanonResponse(resp))
+	body, err := bedrock.EncodeResponse(resp)
 	if err != nil {
 		return apierr.Wrap(apierr.Internal, err, "the answer could not be encoded")
 	}
+	// Canonical keys set directly, their values in one array (each slice
+	// capped at length one, so an Add copies): Header.Set would allocate
+	// a slice for each.
+	vals := [...]string{"application/json", strconv.Itoa(len(body))}
 	h := u.w.Header()
-	h.Set("Content-Type", "application/json")
-	h.Set("Content-Length", strconv.Itoa(len(body)))
+	h["Content-Type"] = vals[0:1:1]
+	h["Content-Length"] = vals[1:2:2]
 	u.w.WriteHeader(http.StatusOK)
 	u.wrote = true
 	_, err = u.w.Write(body)

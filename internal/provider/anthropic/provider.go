@@ -56,7 +56,8 @@ type Config struct {
 type Provider struct {
 	name     string
 	endpoint string
-	shownURL string // BaseURL without credentials, for error messages
+	url      *url.URL // endpoint parsed once, as http.NewRequest parses it
+	shownURL string   // BaseURL without credentials, for error messages
 	apiKey   string
 	version  string
 	client   *http.Client
@@ -88,9 +89,15 @@ func New(cfg Config) (*Provider, error) {
 	if client == nil {
 		client = &http.Client{Transport: newTransport()}
 	}
+	endpoint := strings.TrimRight(u.String(), "/") + "/v1/messages"
+	epURL, err := parseEndpoint(endpoint)
+	if err != nil {
+		return nil, fmt.Errorf("anthropic provider %q: base URL must be an absolute http(s) URL", cfg.Name)
+	}
 	return &Provider{
 		name:     cfg.Name,
-		endpoint: strings.TrimRight(u.String(), "/") + "/v1/messages",
+		endpoint: endpoint,
+		url:      epURL,
 		shownURL: u.Redacted(),
 		apiKey:   cfg.APIKey,
 		version:  cfg.Version,
@@ -144,34 +151,11 @@ func (p *Provider) converse(ctx context.Context, req *canon.Request, w canon.Eve
 	if err != nil {
 		return apierr.Wrap(apierr.Internal, err, "the request for provider %q could not be encoded", p.name)
 	}
-	hreq, err := http.NewRequestWithContext(ctx, http.MethodPost, p.endpoint, bytes.NewReader(payload))
-	if err != nil {
-		return apierr.Wrap(apierr.Internal, err, "the request for provider %q could not be built", p.name)
-	}
-	// The headers go straight into a right-sized map under their canonical
-	// keys, their values sharing one array (each slice capped at length
-	// one, so an Add elsewhere copies): Header.Set would canonicalize each
-	// key and allocate each value separately on every call.
 	accept := "application/json"
 	if body.Stream {
 		accept = "text/event-stream"
 	}
-	vals := [...]string{"application/json", p.version, accept, "basalt", p.apiKey, ""}
-	h := make(http.Header, 6)
-	h["Content-Type"] = vals[0:1:1]
-	h["Anthropic-Version"] = vals[1:2:2]
-	h["Accept"] = vals[2:3:3]
-	h["User-Agent"] = vals[3:4:4]
-	if p.apiKey != "" {
-		h["X-Api-Key"] = vals[4:5:5]
-	}
-	if len(betas) > 0 {
-		vals[5] = strings.Join(betas, ",")
-		h["Anthropic-Beta"] = vals[5:6:6]
-	}
-	hreq.Header = h
-
-	resp, err := p.client.Do(hreq)
+	resp, err := p.client.Do(p.newRequest(ctx, payload, accept, betas))
 	if err != nil {
 		return p.transportError(ctx, err)
 	}
@@ -191,6 +175,62 @@ func (p *Provider) converse(ctx context.Context, req *canon.Request, w canon.Eve
 		return p.stream(ctx, resp.Body, w, ropts)
 	}
 	return p.unary(ctx, resp.Body, w, ropts)
+}
+
+// outbound is what one upstream request needs besides the *http.Request
+// itself, in one allocation: its URL, its body reader and its header
+// values.
+type outbound struct {
+	url  url.URL
+	body bytes.Reader
+	vals [6]string
+}
+
+// newRequest returns the POST of payload to the endpoint that
+// http.NewRequestWithContext(ctx, "POST", p.endpoint, bytes.NewReader(payload))
+// returns, with the headers set, for fewer allocations: the URL is copied
+// from the one parsed in New instead of parsed again, and no header map is
+// made only to be replaced.
+func (p *Provider) newRequest(ctx context.Context, payload []byte, accept string, betas []string) *http.Request {
+	c := &outbound{url: *p.url, vals: [...]string{"application/json", p.version, accept, "basalt", p.apiKey, ""}}
+	c.body.Reset(payload)
+	// The headers go straight into a right-sized map under their canonical
+	// keys, their values sharing one array (each slice capped at length
+	// one, so an Add elsewhere copies): Header.Set would canonicalize each
+	// key and allocate each value separately on every call.
+	h := make(http.Header, 6)
+	h["Content-Type"] = c.vals[0:1:1]
+	h["Anthropic-Version"] = c.vals[1:2:2]
+	h["Accept"] = c.vals[2:3:3]
+	h["User-Agent"] = c.vals[3:4:4]
+	if p.apiKey != "" {
+		h["X-Api-Key"] = c.vals[4:5:5]
+	}
+	if len(betas) > 0 {
+		c.vals[5] = strings.Join(betas, ",")
+		h["Anthropic-Beta"] = c.vals[5:6:6]
+	}
+	r := http.Request{Method: http.MethodPost, URL: &c.url, Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
+		Header: h, Body: io.NopCloser(&c.body), ContentLength: int64(len(payload)), Host: c.url.Host,
+		GetBody: func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(payload)), nil }}
+	if len(payload) == 0 {
+		r.Body = http.NoBody
+		r.GetBody = func() (io.ReadCloser, error) { return http.NoBody, nil }
+	}
+	return r.WithContext(ctx)
+}
+
+// parseEndpoint parses an endpoint URL as http.NewRequest does, with an
+// empty port (a host ending in ":") dropped.
+func parseEndpoint(raw string) (*url.URL, error) {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return nil, err
+	}
+	if strings.LastIndex(u.Host, ":") > strings.LastIndex(u.Host, "]") {
+		u.Host = strings.TrimSuffix(u.Host, ":")
+	}
+	return u, nil
 }
 
 // marshalRequest encodes body as json.Marshal does, without json.Marshal's

@@ -74,8 +74,9 @@ func redacted(key string) string {
 // Provider sends canonical requests to one OpenAI-compatible upstream.
 type Provider struct {
 	name     string
-	endpoint string // {BaseURL}/chat/completions
-	baseURL  string // BaseURL with any password removed, for messages
+	endpoint string   // {BaseURL}/chat/completions
+	url      *url.URL // endpoint parsed once, as http.NewRequest parses it
+	baseURL  string   // BaseURL with any password removed, for messages
 	apiKey   string
 	auth     string // "Bearer " + apiKey, or "" without a key
 	client   *http.Client
@@ -113,9 +114,15 @@ func New(cfg Config) (*Provider, error) {
 	ep := *u
 	ep.Path = strings.TrimRight(u.Path, "/") + "/chat/completions"
 	ep.RawPath = ""
+	endpoint := ep.String()
+	epURL, err := parseEndpoint(endpoint)
+	if err != nil {
+		return nil, fmt.Errorf("provider %q: base URL %q is not an absolute http(s) URL", name, redactURL(cfg.BaseURL, cfg.APIKey))
+	}
 	return &Provider{
 		name:     name,
-		endpoint: ep.String(),
+		endpoint: endpoint,
+		url:      epURL,
 		baseURL:  redactURL(cfg.BaseURL, cfg.APIKey),
 		apiKey:   cfg.APIKey,
 		auth:     bearer(cfg.APIKey),
@@ -185,29 +192,11 @@ func (p *Provider) Converse(ctx context.Context, req *canon.Request, w canon.Eve
 	silence := time.AfterFunc(p.timeout, func() { cancel(errSilent) })
 	defer silence.Stop()
 
-	hreq, err := http.NewRequestWithContext(ctx, http.MethodPost, p.endpoint, bytes.NewReader(payload))
-	if err != nil {
-		return apierr.Wrap(apierr.Internal, p.redact(err), "could not build the request for provider %q", p.name)
-	}
-	// The headers go straight into a right-sized map under their canonical
-	// keys, their values sharing one array (each slice capped at length
-	// one, so an Add elsewhere copies): Header.Set would canonicalize each
-	// key and allocate each value separately on every call.
 	accept := "application/json"
 	if body.Stream {
 		accept = "text/event-stream"
 	}
-	vals := [...]string{"application/json", "basalt", accept, p.auth}
-	h := make(http.Header, 4)
-	h["Content-Type"] = vals[0:1:1]
-	h["User-Agent"] = vals[1:2:2]
-	h["Accept"] = vals[2:3:3]
-	if p.auth != "" {
-		h["Authorization"] = vals[3:4:4]
-	}
-	hreq.Header = h
-
-	resp, err := p.client.Do(hreq)
+	resp, err := p.client.Do(p.newRequest(ctx, payload, accept))
 	if err != nil {
 		return p.transportError(ctx, err)
 	}
@@ -226,6 +215,57 @@ func (p *Provider) Converse(ctx context.Context, req *canon.Request, w canon.Eve
 	// Some servers answer a stream request with one JSON body; it is the
 	// same answer, so it is taken as such.
 	return p.readUnary(ctx, resp.Body, w)
+}
+
+// outbound is what one upstream request needs besides the *http.Request
+// itself, in one allocation: its URL, its body reader and its header
+// values.
+type outbound struct {
+	url  url.URL
+	body bytes.Reader
+	vals [4]string
+}
+
+// newRequest returns the POST of payload to the endpoint that
+// http.NewRequestWithContext(ctx, "POST", p.endpoint, bytes.NewReader(payload))
+// returns, with the headers set, for fewer allocations: the URL is copied
+// from the one parsed in New instead of parsed again, and no header map is
+// made only to be replaced.
+func (p *Provider) newRequest(ctx context.Context, payload []byte, accept string) *http.Request {
+	c := &outbound{url: *p.url, vals: [...]string{"application/json", "basalt", accept, p.auth}}
+	c.body.Reset(payload)
+	// The headers go straight into a right-sized map under their canonical
+	// keys, their values sharing one array (each slice capped at length
+	// one, so an Add elsewhere copies): Header.Set would canonicalize each
+	// key and allocate each value separately on every call.
+	h := make(http.Header, 4)
+	h["Content-Type"] = c.vals[0:1:1]
+	h["User-Agent"] = c.vals[1:2:2]
+	h["Accept"] = c.vals[2:3:3]
+	if p.auth != "" {
+		h["Authorization"] = c.vals[3:4:4]
+	}
+	r := http.Request{Method: http.MethodPost, URL: &c.url, Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
+		Header: h, Body: io.NopCloser(&c.body), ContentLength: int64(len(payload)), Host: c.url.Host,
+		GetBody: func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(payload)), nil }}
+	if len(payload) == 0 {
+		r.Body = http.NoBody
+		r.GetBody = func() (io.ReadCloser, error) { return http.NoBody, nil }
+	}
+	return r.WithContext(ctx)
+}
+
+// parseEndpoint parses an endpoint URL as http.NewRequest does, with an
+// empty port (a host ending in ":") dropped.
+func parseEndpoint(raw string) (*url.URL, error) {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return nil, err
+	}
+	if strings.LastIndex(u.Host, ":") > strings.LastIndex(u.Host, "]") {
+		u.Host = strings.TrimSuffix(u.Host, ":")
+	}
+	return u, nil
 }
 
 func bearer(key string) string {
