@@ -3,9 +3,9 @@ package bedrock
 import (
 	"encoding/base64"
 	"strconv"
-	"unicode/utf8"
 
 	"github.com/basalt-gateway/basalt/internal/canon"
+	"github.com/basalt-gateway/basalt/internal/format/jsonbytes"
 )
 
 // Stream event names (the ConverseStream union members).
@@ -108,59 +108,6 @@ func appendIndex(dst []byte, i int) []byte {
 	return strconv.AppendInt(dst, int64(i), 10)
 }
 
-const hexDigits = "0123456789abcdef"
-
 // appendString appends s as a JSON string, escaping as encoding/json does
-// (control characters, quotes, backslashes, U+2028/U+2029, invalid UTF-8 as
-// U+FFFD) but without HTML escaping, which JSON does not require.
-func appendString(dst []byte, s string) []byte {
-	dst = append(dst, '"')
-	start := 0
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c < utf8.RuneSelf {
-			if c >= 0x20 && c != '"' && c != '\\' {
-				i++
-				continue
-			}
-			dst = append(dst, s[start:i]...)
-			switch c {
-			case '"', '\\':
-				dst = append(dst, '\\', c)
-			case '\n':
-				dst = append(dst, '\\', 'n')
-			case '\r':
-				dst = append(dst, '\\', 'r')
-			case '\t':
-				dst = append(dst, '\\', 't')
-			case '\b':
-				dst = append(dst, '\\', 'b')
-			case '\f':
-				dst = append(dst, '\\', 'f')
-			default:
-				dst = append(dst, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xF])
-			}
-			i++
-			start = i
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && size == 1 {
-			dst = append(dst, s[start:i]...)
-			dst = append(dst, `\ufffd`...)
-			i += size
-			start = i
-			continue
-		}
-		if r == '\u2028' || r == '\u2029' {
-			dst = append(dst, s[start:i]...)
-			dst = append(dst, '\\', 'u', '2', '0', '2', hexDigits[r&0xF])
-			i += size
-			start = i
-			continue
-		}
-		i += size
-	}
-	dst = append(dst, s[start:]...)
-	return append(dst, '"')
-}
+// but without HTML escaping, which JSON does not require.
+func appendString(dst []byte, s string) []byte { return jsonbytes.AppendStringNoHTML(dst, s) }

@@ -8,12 +8,18 @@ const hexDigits = "0123456789abcdef"
 // it: quotes, backslashes and control characters escaped, invalid UTF-8
 // as U+FFFD, and (json.Marshal's HTML escaping) <, >, &, U+2028 and
 // U+2029 as \u escapes.
-func AppendString(dst []byte, s string) []byte {
+func AppendString(dst []byte, s string) []byte { return appendString(dst, s, true) }
+
+// AppendStringNoHTML is AppendString without the HTML escaping of <, > and
+// &, which JSON does not require (json.Encoder.SetEscapeHTML(false)).
+func AppendStringNoHTML(dst []byte, s string) []byte { return appendString(dst, s, false) }
+
+func appendString(dst []byte, s string, html bool) []byte {
 	dst = append(dst, '"')
 	start := 0
 	for i := 0; i < len(s); {
 		if c := s[i]; c < utf8.RuneSelf {
-			if c >= 0x20 && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&' {
+			if c >= 0x20 && c != '"' && c != '\\' && (!html || c != '<' && c != '>' && c != '&') {
 				i++
 				continue
 			}

@@ -1,6 +1,7 @@
 package jsonbytes
 
 import (
+	"bytes"
 	"encoding/json"
 	"testing"
 )
@@ -21,6 +22,16 @@ func checkAppendString(t *testing.T, s string) {
 	}
 	if got := AppendString([]byte("x"), s); string(got) != "x"+string(want) {
 		t.Fatalf("AppendString(%q) = %s, json.Marshal gives %s", s, got[1:], want)
+	}
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(s); err != nil {
+		t.Fatal(err)
+	}
+	want = bytes.TrimSuffix(buf.Bytes(), []byte("\n"))
+	if got := AppendStringNoHTML([]byte("x"), s); string(got) != "x"+string(want) {
+		t.Fatalf("AppendStringNoHTML(%q) = %s, json.Encoder without HTML escaping gives %s", s, got[1:], want)
 	}
 }
 
