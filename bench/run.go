@@ -194,17 +194,32 @@ models:
 	if cfg.Only == "stream" {
 		rates = nil
 	}
-	for _, rate := range rates {
-		for _, s := range scenarios {
-			if why := available[s.Key]; why != "" {
-				if rate == rates[0] {
-					rep.Steps = append(rep.Steps, Step{Scenario: s.Key, Name: s.Name, Skipped: why})
+	// Portkey's steps run after all of Basalt's: past the rate it can hold
+	// it keeps working through a backlog after the client gave up, which
+	// would otherwise fall on the next steps. It gets an unmeasured warm-up
+	// first (Node.js compiles its hot code as it runs).
+	for _, portkeyPass := range []bool{false, true} {
+		for _, rate := range rates {
+			for _, s := range scenarios {
+				if s.portkey != portkeyPass {
+					continue
 				}
-				continue
+				if why := available[s.Key]; why != "" {
+					if rate == rates[0] {
+						rep.Steps = append(rep.Steps, Step{Scenario: s.Key, Name: s.Name, Skipped: why})
+					}
+					continue
+				}
+				if portkeyPass && rate == rates[0] {
+					_ = attack(s, 200, 2*time.Second, s.target(ep))
+				}
+				step := attack(s, rate, cfg.Duration, s.target(ep))
+				rep.Steps = append(rep.Steps, step)
+				fmt.Fprintf(os.Stderr, "%-3s %-40s rate %-5d p50 %7.0fµs p99 %7.0fµs ok %.1f%%\n", s.Key, s.Name, rate, step.P50us, step.P99us, step.Success*100)
+				if portkeyPass {
+					time.Sleep(2 * time.Second) // let a backlog drain before the next step
+				}
 			}
-			step := attack(s, rate, cfg.Duration, s.target(ep))
-			rep.Steps = append(rep.Steps, step)
-			fmt.Fprintf(os.Stderr, "%-3s %-40s rate %-5d p50 %7.0fµs p99 %7.0fµs ok %.1f%%\n", s.Key, s.Name, rate, step.P50us, step.P99us, step.Success*100)
 		}
 	}
 	if cfg.CPUProfile != "" && cfg.Only != "stream" {
