@@ -6,7 +6,6 @@
 package anthropic
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -20,6 +19,7 @@ import (
 
 	"github.com/basalt-gateway/basalt/internal/apierr"
 	"github.com/basalt-gateway/basalt/internal/canon"
+	"github.com/basalt-gateway/basalt/internal/provider/upstreamhttp"
 	format "github.com/basalt-gateway/basalt/internal/format/anthropic"
 	"github.com/basalt-gateway/basalt/internal/wire/sse"
 )
@@ -87,10 +87,10 @@ func New(cfg Config) (*Provider, error) {
 	}
 	client := cfg.HTTPClient
 	if client == nil {
-		client = &http.Client{Transport: newTransport()}
+		client = &http.Client{Transport: upstreamhttp.NewTransport()}
 	}
 	endpoint := strings.TrimRight(u.String(), "/") + "/v1/messages"
-	epURL, err := parseEndpoint(endpoint)
+	epURL, err := upstreamhttp.ParseEndpoint(endpoint)
 	if err != nil {
 		return nil, fmt.Errorf("anthropic provider %q: base URL must be an absolute http(s) URL", cfg.Name)
 	}
@@ -106,27 +106,6 @@ func New(cfg Config) (*Provider, error) {
 	}, nil
 }
 
-// maxIdleConnsPerHost sizes the default transport's pool of keep-alive
-// connections to the API: net/http's default of 2 makes most concurrent
-// calls dial anew, which dominated the gateway's tail latency under load.
-const maxIdleConnsPerHost = 512
-
-// connBufferSize is each upstream connection's read and write buffer
-// (net/http's default is 4 KiB each): an open stream holds both for its
-// whole life, larger reads and writes bypass them, and sse.Reader buffers
-// the streamed events itself, so small ones keep idle streams cheap.
-const connBufferSize = 1 << 10
-
-// newTransport is http.DefaultTransport's configuration with a pool sized
-// for a gateway's concurrency and small per-connection buffers.
-func newTransport() *http.Transport {
-	t := http.DefaultTransport.(*http.Transport).Clone()
-	t.MaxIdleConns = 2 * maxIdleConnsPerHost
-	t.MaxIdleConnsPerHost = maxIdleConnsPerHost
-	t.ReadBufferSize = connBufferSize
-	t.WriteBufferSize = connBufferSize
-	return t
-}
 
 // Name returns the configured provider name.
 func (p *Provider) Name() string { return p.name }
@@ -177,60 +156,15 @@ func (p *Provider) converse(ctx context.Context, req *canon.Request, w canon.Eve
 	return p.unary(ctx, resp.Body, w, ropts)
 }
 
-// outbound is what one upstream request needs besides the *http.Request
-// itself, in one allocation: its URL, its body reader and its header
-// values.
-type outbound struct {
-	url  url.URL
-	body bytes.Reader
-	vals [6]string
-}
-
-// newRequest returns the POST of payload to the endpoint that
-// http.NewRequestWithContext(ctx, "POST", p.endpoint, bytes.NewReader(payload))
-// returns, with the headers set, for fewer allocations: the URL is copied
-// from the one parsed in New instead of parsed again, and no header map is
-// made only to be replaced.
+// newRequest returns the POST of payload to the endpoint with the API's
+// headers (upstreamhttp.Post: few allocations); betas go in anthropic-beta.
 func (p *Provider) newRequest(ctx context.Context, payload []byte, accept string, betas []string) *http.Request {
-	c := &outbound{url: *p.url, vals: [...]string{"application/json", p.version, accept, "basalt", p.apiKey, ""}}
-	c.body.Reset(payload)
-	// The headers go straight into a right-sized map under their canonical
-	// keys, their values sharing one array (each slice capped at length
-	// one, so an Add elsewhere copies): Header.Set would canonicalize each
-	// key and allocate each value separately on every call.
-	h := make(http.Header, 6)
-	h["Content-Type"] = c.vals[0:1:1]
-	h["Anthropic-Version"] = c.vals[1:2:2]
-	h["Accept"] = c.vals[2:3:3]
-	h["User-Agent"] = c.vals[3:4:4]
-	if p.apiKey != "" {
-		h["X-Api-Key"] = c.vals[4:5:5]
-	}
+	beta := ""
 	if len(betas) > 0 {
-		c.vals[5] = strings.Join(betas, ",")
-		h["Anthropic-Beta"] = c.vals[5:6:6]
+		beta = strings.Join(betas, ",")
 	}
-	r := http.Request{Method: http.MethodPost, URL: &c.url, Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
-		Header: h, Body: io.NopCloser(&c.body), ContentLength: int64(len(payload)), Host: c.url.Host,
-		GetBody: func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(payload)), nil }}
-	if len(payload) == 0 {
-		r.Body = http.NoBody
-		r.GetBody = func() (io.ReadCloser, error) { return http.NoBody, nil }
-	}
-	return r.WithContext(ctx)
-}
-
-// parseEndpoint parses an endpoint URL as http.NewRequest does, with an
-// empty port (a host ending in ":") dropped.
-func parseEndpoint(raw string) (*url.URL, error) {
-	u, err := url.Parse(raw)
-	if err != nil {
-		return nil, err
-	}
-	if strings.LastIndex(u.Host, ":") > strings.LastIndex(u.Host, "]") {
-		u.Host = strings.TrimSuffix(u.Host, ":")
-	}
-	return u, nil
+	return upstreamhttp.Post(ctx, p.url, payload, "Content-Type", "application/json", "Anthropic-Version", p.version,
+		"Accept", accept, "User-Agent", "basalt", "X-Api-Key", p.apiKey, "Anthropic-Beta", beta)
 }
 
 // marshalRequest encodes body as json.Marshal does, without json.Marshal's

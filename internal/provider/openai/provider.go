@@ -5,7 +5,6 @@
 package openai
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -21,6 +20,7 @@ import (
 	"github.com/basalt-gateway/basalt/internal/apierr"
 	"github.com/basalt-gateway/basalt/internal/canon"
 	format "github.com/basalt-gateway/basalt/internal/format/openai"
+	"github.com/basalt-gateway/basalt/internal/provider/upstreamhttp"
 )
 
 // DefaultTimeout is used when Config.Timeout is zero. Reasoning models can
@@ -109,13 +109,13 @@ func New(cfg Config) (*Provider, error) {
 	}
 	client := cfg.HTTPClient
 	if client == nil {
-		client = &http.Client{Transport: NewTransport()}
+		client = &http.Client{Transport: upstreamhttp.NewTransport()}
 	}
 	ep := *u
 	ep.Path = strings.TrimRight(u.Path, "/") + "/chat/completions"
 	ep.RawPath = ""
 	endpoint := ep.String()
-	epURL, err := parseEndpoint(endpoint)
+	epURL, err := upstreamhttp.ParseEndpoint(endpoint)
 	if err != nil {
 		return nil, fmt.Errorf("provider %q: base URL %q is not an absolute http(s) URL", name, redactURL(cfg.BaseURL, cfg.APIKey))
 	}
@@ -130,33 +130,6 @@ func New(cfg Config) (*Provider, error) {
 		opts:     format.RequestOptions{MaxTokensField: cfg.MaxTokensField},
 		timeout:  timeout,
 	}, nil
-}
-
-// MaxIdleConnsPerHost is how many idle keep-alive connections to one
-// upstream the provider's own transport keeps. net/http's default of 2
-// means that under any concurrency most calls dial a new connection (and
-// leave it in TIME_WAIT), which is what dominated the gateway's tail
-// latency at 2,000 requests/s.
-const MaxIdleConnsPerHost = 512
-
-// ConnBufferSize is the read and write buffer the provider's own transport
-// gives each upstream connection (net/http's default is 4 KiB each). A
-// connection carrying an open stream holds both for the stream's life, so
-// they are most of what an idle stream costs; larger reads and writes than
-// the buffer go straight to the socket, so a small one costs throughput
-// almost nothing (sse.Reader buffers the streamed events itself).
-const ConnBufferSize = 1 << 10
-
-// NewTransport is http.DefaultTransport's configuration with a connection
-// pool sized for a gateway's concurrency (see MaxIdleConnsPerHost) and
-// small per-connection buffers (see ConnBufferSize).
-func NewTransport() *http.Transport {
-	t := http.DefaultTransport.(*http.Transport).Clone()
-	t.MaxIdleConns = 2 * MaxIdleConnsPerHost
-	t.MaxIdleConnsPerHost = MaxIdleConnsPerHost
-	t.ReadBufferSize = ConnBufferSize
-	t.WriteBufferSize = ConnBufferSize
-	return t
 }
 
 // Name is the configured provider name.
@@ -217,55 +190,11 @@ func (p *Provider) Converse(ctx context.Context, req *canon.Request, w canon.Eve
 	return p.readUnary(ctx, resp.Body, w)
 }
 
-// outbound is what one upstream request needs besides the *http.Request
-// itself, in one allocation: its URL, its body reader and its header
-// values.
-type outbound struct {
-	url  url.URL
-	body bytes.Reader
-	vals [4]string
-}
-
-// newRequest returns the POST of payload to the endpoint that
-// http.NewRequestWithContext(ctx, "POST", p.endpoint, bytes.NewReader(payload))
-// returns, with the headers set, for fewer allocations: the URL is copied
-// from the one parsed in New instead of parsed again, and no header map is
-// made only to be replaced.
+// newRequest returns the POST of payload to the endpoint with the
+// provider's headers (upstreamhttp.Post: few allocations).
 func (p *Provider) newRequest(ctx context.Context, payload []byte, accept string) *http.Request {
-	c := &outbound{url: *p.url, vals: [...]string{"application/json", "basalt", accept, p.auth}}
-	c.body.Reset(payload)
-	// The headers go straight into a right-sized map under their canonical
-	// keys, their values sharing one array (each slice capped at length
-	// one, so an Add elsewhere copies): Header.Set would canonicalize each
-	// key and allocate each value separately on every call.
-	h := make(http.Header, 4)
-	h["Content-Type"] = c.vals[0:1:1]
-	h["User-Agent"] = c.vals[1:2:2]
-	h["Accept"] = c.vals[2:3:3]
-	if p.auth != "" {
-		h["Authorization"] = c.vals[3:4:4]
-	}
-	r := http.Request{Method: http.MethodPost, URL: &c.url, Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
-		Header: h, Body: io.NopCloser(&c.body), ContentLength: int64(len(payload)), Host: c.url.Host,
-		GetBody: func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(payload)), nil }}
-	if len(payload) == 0 {
-		r.Body = http.NoBody
-		r.GetBody = func() (io.ReadCloser, error) { return http.NoBody, nil }
-	}
-	return r.WithContext(ctx)
-}
-
-// parseEndpoint parses an endpoint URL as http.NewRequest does, with an
-// empty port (a host ending in ":") dropped.
-func parseEndpoint(raw string) (*url.URL, error) {
-	u, err := url.Parse(raw)
-	if err != nil {
-		return nil, err
-	}
-	if strings.LastIndex(u.Host, ":") > strings.LastIndex(u.Host, "]") {
-		u.Host = strings.TrimSuffix(u.Host, ":")
-	}
-	return u, nil
+	return upstreamhttp.Post(ctx, p.url, payload,
+		"Content-Type", "application/json", "User-Agent", "basalt", "Accept", accept, "Authorization", p.auth)
 }
 
 func bearer(key string) string {
