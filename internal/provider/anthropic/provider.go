@@ -19,8 +19,8 @@ import (
 
 	"github.com/basalt-gateway/basalt/internal/apierr"
 	"github.com/basalt-gateway/basalt/internal/canon"
-	"github.com/basalt-gateway/basalt/internal/provider/upstreamhttp"
 	format "github.com/basalt-gateway/basalt/internal/format/anthropic"
+	"github.com/basalt-gateway/basalt/internal/provider/upstreamhttp"
 	"github.com/basalt-gateway/basalt/internal/wire/sse"
 )
 
@@ -105,7 +105,6 @@ func New(cfg Config) (*Provider, error) {
 		opts:     format.Options{DefaultMaxTokens: cfg.DefaultMaxTokens},
 	}, nil
 }
-
 
 // Name returns the configured provider name.
 func (p *Provider) Name() string { return p.name }
