@@ -1,11 +1,9 @@
 package anthropic
 
 import (
-	"encoding/json"
-	"os"
-	"path/filepath"
-	"reflect"
 	"testing"
+
+	"github.com/basalt-gateway/basalt/internal/testutil/fastpath"
 )
 
 var fastResponseBodies = []string{
@@ -28,48 +26,9 @@ var fastResponseBodies = []string{
 // TestDecodeResponseFastMatchesUnmarshal pins the reflection-free decode
 // to json.Unmarshal: where it answers, it answers the same.
 func TestDecodeResponseFastMatchesUnmarshal(t *testing.T) {
-	for _, b := range fastResponseBodies {
-		checkFastResponse(t, []byte(b))
-	}
-	files, _ := filepath.Glob("testdata/response/*.wire.json")
-	for _, f := range files {
-		b, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		checkFastResponse(t, b)
-		if _, ok := decodeResponseFast(b); !ok && json.Valid(b) {
-			t.Errorf("%s takes the slow path", f)
-		}
-	}
-	if _, ok := decodeResponseFast([]byte(fastResponseBodies[0])); !ok {
-		t.Error("a plain answer takes the slow path")
-	}
-}
-
-func checkFastResponse(t *testing.T, body []byte) {
-	t.Helper()
-	got, ok := decodeResponseFast(body)
-	if !ok {
-		return
-	}
-	var want MessagesResponse
-	if err := json.Unmarshal(body, &want); err != nil {
-		t.Fatalf("%q: fast path accepted what json.Unmarshal refuses: %v", body, err)
-	}
-	if !reflect.DeepEqual(got, &want) {
-		t.Fatalf("%q:\n got %#v\nwant %#v", body, got, &want)
-	}
+	fastpath.Test(t, decodeResponseFast, "testdata/response/*.wire.json", fastResponseBodies...)
 }
 
 func FuzzDecodeResponseFast(f *testing.F) {
-	for _, b := range fastResponseBodies {
-		f.Add([]byte(b))
-	}
-	files, _ := filepath.Glob("testdata/response/*.wire.json")
-	for _, file := range files {
-		b, _ := os.ReadFile(file)
-		f.Add(b)
-	}
-	f.Fuzz(func(t *testing.T, body []byte) { checkFastResponse(t, body) })
+	fastpath.Fuzz(f, decodeResponseFast, "testdata/response/*.wire.json", fastResponseBodies...)
 }

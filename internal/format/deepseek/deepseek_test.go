@@ -2,11 +2,9 @@ package deepseek
 
 import (
 	"encoding/json"
-	"errors"
 	"strings"
 	"testing"
 
-	"github.com/basalt-gateway/basalt/internal/apierr"
 	"github.com/basalt-gateway/basalt/internal/canon"
 	"github.com/basalt-gateway/basalt/internal/testutil/familytest"
 )
@@ -94,10 +92,7 @@ func TestThinkOpen(t *testing.T) {
 }
 
 func TestStreamWithoutStop(t *testing.T) {
-	enc := NewStreamEncoder(func([]byte) error { return nil }, Style{}, nil)
-	_ = enc.WriteEvent(canon.Event{Kind: canon.EventMessageStart})
-	var ae *apierr.Error
-	if err := enc.Finish(); !errors.As(err, &ae) || ae.Kind != apierr.ModelStreamError {
-		t.Fatalf("Finish = %v", err)
-	}
+	familytest.StreamWithoutStop(t, func(sink func([]byte) error, m func(canon.Usage, int64) (string, any)) familytest.Encoder {
+		return NewStreamEncoder(sink, Style{}, m)
+	})
 }

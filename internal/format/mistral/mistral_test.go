@@ -2,14 +2,13 @@ package mistral
 
 import (
 	"encoding/json"
-	"errors"
-	"github.com/basalt-gateway/basalt/internal/testutil/familytest"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/basalt-gateway/basalt/internal/apierr"
+	"github.com/basalt-gateway/basalt/internal/testutil/familytest"
+
 	"github.com/basalt-gateway/basalt/internal/canon"
 	"github.com/basalt-gateway/basalt/internal/testutil/golden"
 )
@@ -91,17 +90,9 @@ func TestStreamGolden(t *testing.T) {
 }
 
 func TestStreamWithoutStop(t *testing.T) {
-	enc := NewStreamEncoder(func([]byte) error { return nil }, StylePrompt, nil)
-	_ = enc.WriteEvent(canon.Event{Kind: canon.EventMessageStart})
-	var ae *apierr.Error
-	if err := enc.Finish(); !errors.As(err, &ae) || ae.Kind != apierr.ModelStreamError {
-		t.Fatalf("Finish = %v", err)
-	}
-	// Stopped without metadata: Finish writes the metadata chunk itself.
-	var last string
-	enc = NewStreamEncoder(func(c []byte) error { last = string(c); return nil }, StyleChat, metrics)
-	_ = enc.WriteEvent(canon.Event{Kind: canon.EventMessageStop, StopReason: canon.StopEndTurn})
-	if err := enc.Finish(); err != nil || !strings.Contains(last, `"stop_reason":"stop"`) || !strings.Contains(last, "amazon-bedrock-invocationMetrics") {
-		t.Fatalf("Finish = %v, last chunk %s", err, last)
+	for _, style := range []Style{StylePrompt, StyleChat} {
+		familytest.StreamWithoutStop(t, func(sink func([]byte) error, m func(canon.Usage, int64) (string, any)) familytest.Encoder {
+			return NewStreamEncoder(sink, style, m)
+		}, `"stop_reason":"stop"`)
 	}
 }

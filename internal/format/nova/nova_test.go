@@ -1,13 +1,10 @@
 package nova
 
 import (
-	"errors"
-	"github.com/basalt-gateway/basalt/internal/testutil/familytest"
-	"strings"
 	"testing"
 
-	"github.com/basalt-gateway/basalt/internal/apierr"
 	"github.com/basalt-gateway/basalt/internal/canon"
+	"github.com/basalt-gateway/basalt/internal/testutil/familytest"
 )
 
 const testModel = "amazon.nova-lite-v1:0"
@@ -29,17 +26,7 @@ func TestStreamGolden(t *testing.T) {
 var metrics = familytest.Metrics
 
 func TestStreamWithoutStop(t *testing.T) {
-	enc := NewStreamEncoder(func([]byte) error { return nil }, nil)
-	_ = enc.WriteEvent(canon.Event{Kind: canon.EventMessageStart})
-	var ae *apierr.Error
-	if err := enc.Finish(); !errors.As(err, &ae) || ae.Kind != apierr.ModelStreamError {
-		t.Fatalf("Finish = %v", err)
-	}
-	// Stopped without metadata: Finish writes the metadata chunk itself.
-	var last string
-	enc = NewStreamEncoder(func(c []byte) error { last = string(c); return nil }, metrics)
-	_ = enc.WriteEvent(canon.Event{Kind: canon.EventMessageStop, StopReason: canon.StopEndTurn})
-	if err := enc.Finish(); err != nil || !strings.Contains(last, `"metadata"`) || !strings.Contains(last, "amazon-bedrock-invocationMetrics") {
-		t.Fatalf("Finish = %v, last chunk %s", err, last)
-	}
+	familytest.StreamWithoutStop(t, func(sink func([]byte) error, m func(canon.Usage, int64) (string, any)) familytest.Encoder {
+		return NewStreamEncoder(sink, m)
+	}, `"metadata"`)
 }

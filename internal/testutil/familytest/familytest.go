@@ -178,3 +178,31 @@ func StreamGolden(t *testing.T, newEncoder func(sink func([]byte) error) Encoder
 		})
 	}
 }
+
+// StreamWithoutStop checks a family's stream encoder at the two ends a
+// broken upstream leaves: a stream that never stopped is a
+// ModelStreamError at Finish, and one that stopped without a metadata
+// event still gets its last chunk, carrying the invocation metrics and
+// each of wantInLast. newEncoder gets the metrics hook (nil in the first
+// case).
+func StreamWithoutStop(t *testing.T, newEncoder func(sink func([]byte) error, metrics func(canon.Usage, int64) (string, any)) Encoder, wantInLast ...string) {
+	t.Helper()
+	enc := newEncoder(func([]byte) error { return nil }, nil)
+	_ = enc.WriteEvent(canon.Event{Kind: canon.EventMessageStart})
+	var ae *apierr.Error
+	if err := enc.Finish(); !errors.As(err, &ae) || ae.Kind != apierr.ModelStreamError {
+		t.Fatalf("Finish without a stop = %v, want a ModelStreamError", err)
+	}
+	// Stopped without metadata: Finish writes the metadata chunk itself.
+	var last string
+	enc = newEncoder(func(c []byte) error { last = string(c); return nil }, Metrics)
+	_ = enc.WriteEvent(canon.Event{Kind: canon.EventMessageStop, StopReason: canon.StopEndTurn})
+	if err := enc.Finish(); err != nil {
+		t.Fatalf("Finish after a stop = %v", err)
+	}
+	for _, want := range append(wantInLast, "amazon-bedrock-invocationMetrics") {
+		if !strings.Contains(last, want) {
+			t.Fatalf("last chunk %s lacks %s", last, want)
+		}
+	}
+}
