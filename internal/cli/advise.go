@@ -61,45 +61,26 @@ func runAdvise(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		ft, u := advisor.ParseFreeText(strings.Join(fs.Args(), " "))
 		text = &u
 		// Flags given explicitly override what the text said.
-		set := map[string]bool{}
-		fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
 		merged := ft
-		if set["workload"] {
-			merged.Workload = req.Workload
+		override := map[string]func(){
+			"workload":              func() { merged.Workload = req.Workload },
+			"require":               func() { merged.Require = append(merged.Require, req.Require...) },
+			"region":                func() { merged.Region = req.Region },
+			"max-input-price":       func() { merged.MaxInputPrice = req.MaxInputPrice },
+			"max-output-price":      func() { merged.MaxOutputPrice = req.MaxOutputPrice },
+			"min-context":           func() { merged.MinContext = req.MinContext },
+			"min-output":            func() { merged.MinOutput = req.MinOutput },
+			"min-tpm":               func() { merged.MinTPM = req.MinTPM },
+			"priority":              func() { merged.Priority = req.Priority },
+			"client":                func() { merged.Client = req.Client },
+			"monthly-input-tokens":  func() { merged.MonthlyInputTokens = req.MonthlyInputTokens },
+			"monthly-output-tokens": func() { merged.MonthlyOutputTokens = req.MonthlyOutputTokens },
 		}
-		if set["require"] {
-			merged.Require = append(merged.Require, req.Require...)
-		}
-		if set["region"] {
-			merged.Region = req.Region
-		}
-		if set["max-input-price"] {
-			merged.MaxInputPrice = req.MaxInputPrice
-		}
-		if set["max-output-price"] {
-			merged.MaxOutputPrice = req.MaxOutputPrice
-		}
-		if set["min-context"] {
-			merged.MinContext = req.MinContext
-		}
-		if set["min-output"] {
-			merged.MinOutput = req.MinOutput
-		}
-		if set["min-tpm"] {
-			merged.MinTPM = req.MinTPM
-		}
-		if set["priority"] {
-			merged.Priority = req.Priority
-		}
-		if set["client"] {
-			merged.Client = req.Client
-		}
-		if set["monthly-input-tokens"] {
-			merged.MonthlyInputTokens = req.MonthlyInputTokens
-		}
-		if set["monthly-output-tokens"] {
-			merged.MonthlyOutputTokens = req.MonthlyOutputTokens
-		}
+		fs.Visit(func(f *flag.Flag) {
+			if o, ok := override[f.Name]; ok {
+				o()
+			}
+		})
 		merged.Top = req.Top
 		req = merged
 	}

@@ -84,3 +84,24 @@ func TestAdviseServedFromConfig(t *testing.T) {
 		t.Errorf("code %d: %s", code, errOut)
 	}
 }
+
+// TestAdviseFlagsOverrideFreeText: a flag given explicitly wins over what
+// the free text said, and the text still sets what no flag did.
+func TestAdviseFlagsOverrideFreeText(t *testing.T) {
+	t.Setenv("BASALT_CONFIG", "")
+	code, out, errOut := run(t, "advise", "--json", "--region", "us-west-2", "answer questions over our PDFs in eu-central-1, cheap")
+	if code != ExitOK {
+		t.Fatalf("code %d: %s", code, errOut)
+	}
+	var ans map[string]any
+	if err := json.Unmarshal([]byte(out), &ans); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	u, _ := json.Marshal(ans["understood"])
+	if !strings.Contains(string(u), `"us-west-2"`) || strings.Contains(string(u), `"region":"eu-central-1"`) {
+		t.Errorf("understood: %s", u)
+	}
+	if !strings.Contains(string(u), `"rag"`) {
+		t.Errorf("the text's workload was lost: %s", u)
+	}
+}
